@@ -1,0 +1,61 @@
+"""``lint()``: the one entry point that the CLI and the pytest plugin both call."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from lora_lint.context import Setup
+from lora_lint.errors import UsageError
+from lora_lint.report import Report
+from lora_lint.settings import Settings
+
+
+def lint(
+    model: Any,
+    batch: Any = None,
+    optimizer: Any = None,
+    probe: bool = True,
+    select: Iterable[str] | str | None = None,
+    ignore: Iterable[str] | str | None = None,
+    intent: str = "training",
+    *,
+    extend_select: Iterable[str] | str | None = None,
+    device: str | None = None,
+    settings: Settings | None = None,
+    plugins: tuple[object, ...] = (),
+) -> Report:
+    """Lint one LoRA setup and return the report; the model is left exactly as it was.
+
+    ``model`` is a peft ``PeftModel``, any ``nn.Module`` holding peft LoRA layers, or a prepared
+    :class:`~lora_lint.context.Setup`. Keyword arguments override ``settings``.
+
+    Example::
+
+        report = lora_lint.lint(peft_model, select=["LORA1", "LORA2"])
+        report.assert_clean()
+    """
+    from lora_lint.engine import lint_setups
+    from lora_lint.plugins import collect_registry, get_plugin_manager
+
+    if model is None:
+        raise UsageError("lint() needs a model (or a Setup), got None")
+    base = settings or Settings()
+    effective = base.merged(
+        select=select, ignore=ignore, extend_select=extend_select, probe=probe, intent=intent, device=device
+    )
+    if isinstance(model, Setup):
+        setup = model
+        if batch is not None:
+            setup.batch = batch
+        if optimizer is not None:
+            setup.optimizer = optimizer
+    else:
+        setup = Setup(target=_describe(model), model=model, batch=batch, optimizer=optimizer)
+    pm = get_plugin_manager(plugins)
+    registry = collect_registry(pm)
+    return lint_setups([setup], registry.rules.values(), effective, pm)
+
+
+def _describe(model: Any) -> str:
+    return f"<{type(model).__name__}>"

@@ -1,0 +1,169 @@
+"""Per-layer facts: every LoRA layer, and per adapter its rank, alpha, scaling, dtype, device and grads."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from lora_lint.facts.model import ModelFacts
+
+
+@dataclass(frozen=True)
+class AdapterSlot:
+    """One adapter on one LoRA layer."""
+
+    layer: str
+    adapter: str
+    r: int
+    alpha: float | None
+    scaling: float | None
+    use_rslora: bool
+    #: full parameter names (as model.named_parameters() shows them)
+    a_param: str | None
+    b_param: str | None
+    a_shape: tuple[int, ...]
+    b_shape: tuple[int, ...]
+    a_requires_grad: bool
+    b_requires_grad: bool
+    dtype: str
+    device: str
+    #: None when the values cannot be read (meta device)
+    b_is_zero: bool | None
+    active: bool
+
+    @property
+    def trainable(self) -> bool:
+        return self.a_requires_grad and self.b_requires_grad
+
+
+@dataclass(frozen=True)
+class LoraLayerFacts:
+    """A LoRA layer: where it is, what it wraps, and its adapter slots."""
+
+    #: key relative to the base model (as peft matches it)
+    key: str
+    #: full module path in the user's model
+    path: str
+    base_type: str
+    in_features: int | None
+    out_features: int | None
+    base_device: str
+    base_dtype: str
+    merged_adapters: tuple[str, ...]
+    disabled: bool
+    active_adapters: tuple[str, ...]
+    adapters: tuple[AdapterSlot, ...]
+
+
+@dataclass(frozen=True)
+class LayerFacts:
+    layers: tuple[LoraLayerFacts, ...]
+
+    def __iter__(self) -> Iterator[LoraLayerFacts]:
+        return iter(self.layers)
+
+    def __len__(self) -> int:
+        return len(self.layers)
+
+    def slots(self, adapter: str | None = None) -> Iterator[AdapterSlot]:
+        for layer in self.layers:
+            for slot in layer.adapters:
+                if adapter is None or slot.adapter == adapter:
+                    yield slot
+
+    @property
+    def adapter_names(self) -> tuple[str, ...]:
+        seen: dict[str, None] = {}
+        for slot in self.slots():
+            seen.setdefault(slot.adapter)
+        return tuple(seen)
+
+
+def _param_of(module: Any) -> Any:
+    """The tensor of a lora_A/lora_B entry: a module's weight or a bare Parameter (embeddings)."""
+    return getattr(module, "weight", module)
+
+
+def _param_names(model: Any) -> dict[int, str]:
+    return {id(p): n for n, p in model.named_parameters(remove_duplicate=False)}
+
+
+def collect_layers(model: Any, facts: ModelFacts) -> LayerFacts:
+    if model is None:
+        return LayerFacts(())
+    import torch
+    from peft.tuners.lora import LoraLayer
+
+    names = _param_names(model)
+    base_root = facts.base
+    base_prefix = ""
+    for path, module in model.named_modules():
+        if module is base_root:
+            base_prefix = f"{path}." if path else ""
+            break
+    layers: list[LoraLayerFacts] = []
+    for path, module in model.named_modules():
+        if not isinstance(module, LoraLayer):
+            continue
+        key = path[len(base_prefix) :] if base_prefix and path.startswith(base_prefix) else path
+        base = module.get_base_layer()
+        base_w = getattr(base, "weight", None)
+        active = module.active_adapters
+        active = (active,) if isinstance(active, str) else tuple(active)
+        slots: list[AdapterSlot] = []
+        adapter_names = [*module.lora_A.keys(), *getattr(module, "lora_embedding_A", {}).keys()]
+        for adapter in adapter_names:
+            if adapter in module.lora_A:
+                a, b = _param_of(module.lora_A[adapter]), _param_of(module.lora_B[adapter])
+            else:
+                a, b = module.lora_embedding_A[adapter], module.lora_embedding_B[adapter]
+            rslora = getattr(module, "use_rslora", {})
+            b_zero: bool | None = None
+            if not b.is_meta:
+                with torch.no_grad():
+                    b_zero = bool(torch.count_nonzero(b) == 0)
+            slots.append(
+                AdapterSlot(
+                    layer=key,
+                    adapter=adapter,
+                    r=int(module.r.get(adapter, 0)),
+                    alpha=_num(module.lora_alpha.get(adapter)),
+                    scaling=_num(module.scaling.get(adapter)),
+                    use_rslora=bool(rslora.get(adapter, False)) if isinstance(rslora, dict) else bool(rslora),
+                    a_param=names.get(id(a)),
+                    b_param=names.get(id(b)),
+                    a_shape=tuple(a.shape),
+                    b_shape=tuple(b.shape),
+                    a_requires_grad=bool(a.requires_grad),
+                    b_requires_grad=bool(b.requires_grad),
+                    dtype=str(a.dtype).replace("torch.", ""),
+                    device=str(a.device),
+                    b_is_zero=b_zero,
+                    active=adapter in active,
+                )
+            )
+        layers.append(
+            LoraLayerFacts(
+                key=key,
+                path=path,
+                base_type=type(base).__name__,
+                in_features=getattr(module, "in_features", None),
+                out_features=getattr(module, "out_features", None),
+                base_device=str(base_w.device) if base_w is not None else "?",
+                base_dtype=str(base_w.dtype).replace("torch.", "") if base_w is not None else "?",
+                merged_adapters=tuple(getattr(module, "merged_adapters", ())),
+                disabled=bool(getattr(module, "disable_adapters", False)),
+                active_adapters=active,
+                adapters=tuple(slots),
+            )
+        )
+    return LayerFacts(tuple(layers))
+
+
+def _num(value: Any) -> float | None:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None

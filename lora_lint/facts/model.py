@@ -1,0 +1,218 @@
+"""Model-level facts: the peft configs, the base module tree peft matches against, the model type."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from lora_lint.context import Setup
+
+#: Submodule names peft puts inside a tuner layer; never a user's module.
+_ADAPTER_PARTS = frozenset(
+    {
+        "lora_A",
+        "lora_B",
+        "lora_embedding_A",
+        "lora_embedding_B",
+        "lora_dropout",
+        "lora_magnitude_vector",
+        "lora_variant",
+    }
+)
+
+
+@dataclass(frozen=True)
+class BaseModule:
+    """One module of the base model as peft's matching sees it (LoRA wrappers seen through)."""
+
+    key: str
+    type_name: str
+    #: a layer type LoRA can adapt (Linear, Conv1D, Embedding, Conv, bitsandbytes Linear)
+    adaptable: bool
+    is_leaf: bool
+    in_features: int | None
+    out_features: int | None
+    #: a LoRA layer currently sits at this key
+    wrapped: bool
+
+
+@dataclass(frozen=True)
+class ModelFacts:
+    """What the model is and which LoRA configs apply to it."""
+
+    #: the object whose named_modules() peft matches keys against (PeftModel.base_model.model)
+    base: Any
+    #: adapter name -> LoraConfig (live objects, or built from the user's file)
+    configs: Mapping[str, Any]
+    #: adapter name -> config keyword arguments as the user wrote them (when known)
+    raw_configs: Mapping[str, Mapping[str, Any]]
+    is_peft_model: bool
+    active_adapters: tuple[str, ...]
+    model_type: str | None
+    architecture: str | None
+    num_hidden_layers: int | None
+    base_modules: tuple[BaseModule, ...]
+    #: keys where a PeftModel sits inside another, or a LoRA layer inside a LoRA layer
+    nested: tuple[str, ...]
+
+    @property
+    def base_keys(self) -> tuple[str, ...]:
+        return tuple(m.key for m in self.base_modules)
+
+    def module(self, key: str) -> BaseModule | None:
+        for m in self.base_modules:
+            if m.key == key:
+                return m
+        return None
+
+
+def _peft_root(model: Any) -> tuple[Any, Any, bool]:
+    """(object holding peft_config, module peft matches against, is a PeftModel)."""
+    from peft import PeftModel
+    from peft.tuners.tuners_utils import BaseTuner
+
+    if isinstance(model, PeftModel):
+        return model, model.base_model.model, True
+    if isinstance(model, BaseTuner):
+        return model, model.model, False
+    return model, model, False
+
+
+def _in_out(module: Any) -> tuple[int | None, int | None]:
+    # peft internal: _get_in_out_features knows Linear, Conv1D, Embedding, Conv and bnb layers.
+    try:
+        from peft.tuners.tuners_utils import _get_in_out_features
+
+        i, o = _get_in_out_features(module)
+        return i, o
+    except Exception:
+        return getattr(module, "in_features", None), getattr(module, "out_features", None)
+
+
+def adaptable_types() -> tuple[type, ...]:
+    """Layer types LoRA can wrap (bitsandbytes layers subclass nn.Linear)."""
+    import torch.nn as nn
+    from transformers.pytorch_utils import Conv1D
+
+    return (nn.Linear, nn.Embedding, nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.MultiheadAttention, Conv1D)
+
+
+def walk_base(root: Any, prefix: str = "") -> Iterator[tuple[str, Any, bool]]:
+    """Yield (key, module, wrapped) for the base model, seeing through LoRA layers and save wrappers."""
+    from peft.tuners.tuners_utils import BaseTunerLayer
+    from peft.utils.other import AuxiliaryTrainingWrapper
+
+    for name, child in root.named_children():
+        key = f"{prefix}.{name}" if prefix else name
+        if isinstance(child, BaseTunerLayer):
+            base = child.get_base_layer()
+            yield key, base, True
+            continue
+        if isinstance(child, AuxiliaryTrainingWrapper):
+            original = getattr(child, "original_module", None)
+            if original is not None:
+                yield key, original, False
+                yield from walk_base(original, key)
+            continue
+        yield key, child, False
+        yield from walk_base(child, key)
+
+
+def _nested(model: Any) -> tuple[str, ...]:
+    from peft import PeftModel
+    from peft.tuners.lora import LoraLayer
+    from peft.tuners.tuners_utils import BaseTuner
+
+    found: list[str] = []
+    for name, module in model.named_modules():
+        if not name:
+            continue
+        if isinstance(module, (PeftModel, BaseTuner)):
+            found.append(name)
+        elif isinstance(module, LoraLayer) and isinstance(module.get_base_layer(), LoraLayer):
+            found.append(name)
+        elif isinstance(module, LoraLayer):
+            for part in ("lora_A", "lora_B"):
+                for sub in getattr(module, part, {}).values():
+                    if isinstance(sub, LoraLayer):
+                        found.append(f"{name}.{part}")
+    return tuple(found)
+
+
+def config_from_kwargs(kwargs: Mapping[str, Any]) -> Any:
+    """A LoraConfig from keyword arguments as written in a file or saved beside an adapter."""
+    from peft import LoraConfig
+
+    clean = {k: v for k, v in kwargs.items() if k in LoraConfig.__dataclass_fields__}
+    clean.pop("peft_type", None)
+    return LoraConfig(**clean)
+
+
+def collect_model_facts(setup: Setup) -> ModelFacts:
+    model = setup.model if setup.model is not None else setup.base_model
+    holder, base, is_peft = (None, None, False) if model is None else _peft_root(model)
+    configs: dict[str, Any] = {}
+    live = getattr(holder, "peft_config", None) if holder is not None else None
+    if isinstance(live, Mapping):
+        configs.update({k: v for k, v in live.items() if type(v).__name__ == "LoraConfig"})
+    for name, raw in setup.lora_configs.items():
+        configs.setdefault(name, config_from_kwargs(raw))
+    active: tuple[str, ...] = ()
+    if holder is not None and isinstance(live, Mapping):
+        active = _active_adapters(holder)
+    cfg = getattr(base, "config", None)
+    modules: list[BaseModule] = []
+    if base is not None:
+        kinds = adaptable_types()
+        for key, module, wrapped in walk_base(base):
+            i, o = _in_out(module) if isinstance(module, kinds) else (None, None)
+            modules.append(
+                BaseModule(
+                    key=key,
+                    type_name=type(module).__name__,
+                    adaptable=isinstance(module, kinds),
+                    is_leaf=next(iter(module.children()), None) is None,
+                    in_features=i,
+                    out_features=o,
+                    wrapped=wrapped,
+                )
+            )
+    archs = getattr(cfg, "architectures", None) or []
+    return ModelFacts(
+        base=base,
+        configs={k: copy.copy(v) for k, v in configs.items()},
+        raw_configs={k: dict(v) for k, v in setup.lora_configs.items()},
+        is_peft_model=is_peft,
+        active_adapters=active,
+        model_type=getattr(cfg, "model_type", None),
+        architecture=archs[0] if archs else (type(base).__name__ if base is not None else None),
+        num_hidden_layers=_depth(cfg),
+        base_modules=tuple(modules),
+        nested=_nested(model) if model is not None else (),
+    )
+
+
+def _depth(cfg: Any) -> int | None:
+    if cfg is None:
+        return None
+    for attr in ("num_hidden_layers", "num_layers", "n_layer"):
+        value = getattr(cfg, attr, None)
+        if isinstance(value, int):
+            return value
+    text_cfg = getattr(cfg, "text_config", None)
+    return _depth(text_cfg) if text_cfg is not None else None
+
+
+def _active_adapters(holder: Any) -> tuple[str, ...]:
+    try:
+        act = getattr(holder, "active_adapters", None)
+        # transformers' PeftAdapterMixin has a method, peft's PeftModel a property
+        act = act() if callable(act) else act
+    except ValueError:  # transformers refuses to answer for a peft version it does not support
+        return ()
+    if isinstance(act, str):
+        return (act,)
+    return tuple(act or ())

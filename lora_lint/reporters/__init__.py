@@ -1,0 +1,5 @@
+"""Output formats; each is a small reporter class registered through ``lora_lint_register_reporters``."""
+
+from __future__ import annotations
+
+BUILTIN_REPORTER_MODULES: tuple[str, ...] = ()

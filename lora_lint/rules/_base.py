@@ -1,0 +1,150 @@
+"""The Rule base class: metadata next to logic, a single ``check``, and a ``finding`` helper."""
+
+from __future__ import annotations
+
+import enum
+import inspect
+import re
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from lora_lint.findings import Basis, Finding, Location, Severity
+
+if TYPE_CHECKING:
+    from lora_lint.context import RuleContext
+
+
+class Needs(enum.Flag):
+    """What a rule needs from a setup; the engine skips it with a note when the setup lacks it."""
+
+    NONE = 0
+    #: the LoRA config(s): live on a model, written in a file, or saved beside an adapter
+    CONFIG = enum.auto()
+    #: the base model's module tree (real or on the meta device)
+    BASE = enum.auto()
+    #: a model holding LoRA layers (real or on the meta device)
+    MODEL = enum.auto()
+    #: real tensor values in the model (not the meta device)
+    WEIGHTS = enum.auto()
+    #: the forward/backward probe (needs weights, probe enabled)
+    PROBE = enum.auto()
+    #: saved adapter tensors on disk
+    ARTIFACT = enum.auto()
+    #: several checkpoints of one training run, or a lock to compare against
+    RUN = enum.auto()
+
+
+NEED_LABELS: Mapping[Needs, str] = {
+    Needs.CONFIG: "a LoRA config",
+    Needs.BASE: "the base model (pass --model DIR)",
+    Needs.MODEL: "a model with LoRA layers",
+    Needs.WEIGHTS: "real weights (the model was built on the meta device)",
+    Needs.PROBE: "the probe (disabled, or not possible without weights)",
+    Needs.ARTIFACT: "a saved adapter",
+    Needs.RUN: "a training run folder or a lock file",
+}
+
+REQUIRED_SECTIONS = ("What it does", "Why is this bad?", "Example", "Use instead")
+OPTIONAL_SECTIONS = ("Options", "References")
+_SECTION_RE = re.compile(r"^## (.+?)\s*$", re.MULTILINE)
+
+
+def doc_sections(rule: type) -> dict[str, str]:
+    """The rule docstring's ``## Section`` blocks, in order, as written."""
+    doc = inspect.cleandoc(rule.__doc__ or "")
+    sections: dict[str, str] = {}
+    matches = list(_SECTION_RE.finditer(doc))
+    for i, m in enumerate(matches):
+        end = matches[i + 1].start() if i + 1 < len(matches) else len(doc)
+        sections[m.group(1)] = doc[m.end() : end].strip()
+    return sections
+
+
+def validate_rule_class(rule: type) -> str | None:
+    """Why ``rule`` cannot be registered, or None when it can."""
+    from lora_lint.plugins import CODE_RE
+    from lora_lint.rules._retired import RETIRED_CODES
+
+    for attr in ("code", "name", "severity", "needs", "hint"):
+        if not hasattr(rule, attr):
+            return f"missing class attribute {attr!r}"
+    code = rule.code  # type: ignore[attr-defined]
+    if not isinstance(code, str) or not CODE_RE.match(code):
+        return f"code {code!r} does not match LORA[1-6]dd"
+    if code in RETIRED_CODES:
+        return f"code {code} is retired ({RETIRED_CODES[code]}) and may not be reused"
+    if not isinstance(rule.severity, Severity):  # type: ignore[attr-defined]
+        return "severity must be a lora_lint.Severity"
+    if not re.match(r"^[a-z0-9]+(-[a-z0-9]+)*$", str(rule.name)):  # type: ignore[attr-defined]
+        return f"name {rule.name!r} must be kebab-case"  # type: ignore[attr-defined]
+    missing = [s for s in REQUIRED_SECTIONS if s not in doc_sections(rule)]
+    if missing:
+        return f"docstring lacks the section(s) {', '.join(missing)}"
+    if not callable(getattr(rule, "check", None)):
+        return "no check() method"
+    return None
+
+
+class Rule:
+    """Base of every rule. Subclasses set the class attributes and implement :meth:`check`."""
+
+    code: ClassVar[str]
+    name: ClassVar[str]
+    severity: ClassVar[Severity]
+    needs: ClassVar[Needs] = Needs.NONE
+    hint: ClassVar[str]
+    basis: ClassVar[Basis] = Basis.STRUCTURE
+    #: skipped with ``intent="inference"`` (an adapter loaded for inference is meant to be frozen)
+    training_only: ClassVar[bool] = False
+
+    def check(self, ctx: RuleContext) -> Iterable[Finding]:
+        """Yield findings for one setup; read facts from ``ctx``, never walk the model here."""
+        raise NotImplementedError
+
+    @classmethod
+    def docs(cls) -> dict[str, str]:
+        return doc_sections(cls)
+
+    @classmethod
+    def summary(cls) -> str:
+        """First sentence of 'What it does', for the rules table."""
+        text = " ".join(cls.docs().get("What it does", "").split())
+        return text.split(". ")[0].rstrip(".")
+
+    def finding(
+        self,
+        ctx: RuleContext,
+        message: str,
+        *,
+        module: str | None = None,
+        parameter: str | None = None,
+        adapter: str | None = None,
+        setting: str | None = None,
+        file: str | None = None,
+        line: int | None = None,
+        hint: str | None = None,
+        severity: Severity | None = None,
+        basis: Basis | None = None,
+        evidence: Mapping[str, Any] | None = None,
+    ) -> Finding:
+        """Build a finding of this rule; file/line default to where the setup came from."""
+        origin = ctx.setup.origin
+        location = Location(
+            module=module,
+            parameter=parameter,
+            adapter=adapter,
+            setting=setting,
+            file=file if file is not None else origin.file,
+            line=line if file is not None else (line if line is not None else origin.line),
+        )
+        return Finding(
+            code=self.code,
+            name=self.name,
+            severity=severity or self.severity,
+            message=message,
+            location=location,
+            hint=hint if hint is not None else self.hint,
+            target=ctx.setup.target,
+            basis=basis or self.basis,
+            evidence=dict(evidence or {}),
+        )

@@ -1,0 +1,29 @@
+"""Where a setup comes from: each loader implements ``lora_lint_load_setup`` (first result wins)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from lora_lint.errors import UsageError
+
+if TYPE_CHECKING:
+    import pluggy
+
+    from lora_lint.context import Setup
+    from lora_lint.settings import Settings
+
+#: Tried in this order: factories first, then folders.
+BUILTIN_SOURCE_MODULES: tuple[str, ...] = ()
+
+
+def load_setups(
+    target: str, pm: pluggy.PluginManager, settings: Settings, options: dict[str, Any] | None = None
+) -> list[Setup]:
+    """Turn one TARGET into setups, or raise a usage error saying what a TARGET may be."""
+    setups = pm.hook.lora_lint_load_setup(target=target, settings=settings, options=options or {})
+    if setups is None:
+        raise UsageError(
+            f"{target}: not a factory (file.py:func or package.module:func), "
+            "an adapter folder (adapter_config.json) or a run folder (checkpoint-*/)"
+        )
+    return list(setups)

@@ -1,0 +1,140 @@
+"""Tiny real models built from configs (offline), shared by the tests.
+
+Each builder returns a fresh model; saved copies (for loading code paths and bitsandbytes) are
+written once per session under a temporary folder.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+
+import torch  # noqa: E402
+import torch.nn as nn  # noqa: E402
+
+SEED = 1234
+_SAVE_ROOT = Path(tempfile.mkdtemp(prefix="lora-lint-tiny-"))
+
+
+def _seeded() -> None:
+    torch.manual_seed(SEED)
+
+
+def llama_config(**overrides: Any) -> Any:
+    from transformers import LlamaConfig
+
+    values: dict[str, Any] = dict(
+        hidden_size=64,
+        intermediate_size=128,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        vocab_size=128,
+        max_position_embeddings=64,
+    )
+    values.update(overrides)
+    return LlamaConfig(**values)
+
+
+def llama(**overrides: Any) -> Any:
+    from transformers import LlamaForCausalLM
+
+    _seeded()
+    return LlamaForCausalLM(llama_config(**overrides)).eval()
+
+
+def gpt2() -> Any:
+    from transformers import GPT2Config, GPT2LMHeadModel
+
+    _seeded()
+    return GPT2LMHeadModel(GPT2Config(n_embd=64, n_layer=2, n_head=4, vocab_size=128, n_positions=64)).eval()
+
+
+def bert_classifier(num_labels: int = 3) -> Any:
+    from transformers import BertConfig, BertForSequenceClassification
+
+    _seeded()
+    cfg = BertConfig(
+        hidden_size=64, num_hidden_layers=2, num_attention_heads=4, intermediate_size=128, vocab_size=128,
+        max_position_embeddings=64, num_labels=num_labels,
+    )
+    return BertForSequenceClassification(cfg).eval()
+
+
+def vit_classifier(num_labels: int = 3) -> Any:
+    from transformers import ViTConfig, ViTForImageClassification
+
+    _seeded()
+    cfg = ViTConfig(
+        hidden_size=64, num_hidden_layers=2, num_attention_heads=4, intermediate_size=128, image_size=32,
+        patch_size=8, num_labels=num_labels,
+    )
+    return ViTForImageClassification(cfg).eval()
+
+
+def t5() -> Any:
+    from transformers import T5Config, T5ForConditionalGeneration
+
+    _seeded()
+    cfg = T5Config(
+        d_model=64, d_kv=16, d_ff=128, num_layers=2, num_decoder_layers=2, num_heads=4, vocab_size=128,
+        decoder_start_token_id=0, pad_token_id=0,
+    )
+    return T5ForConditionalGeneration(cfg).eval()
+
+
+class MLP(nn.Module):
+    """A plain custom module, the kind peft's own tests use."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lin0 = nn.Linear(16, 32)
+        self.relu = nn.ReLU()
+        self.lin1 = nn.Linear(32, 32)
+        self.lin2 = nn.Linear(32, 4)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.lin2(self.relu(self.lin1(self.relu(self.lin0(x)))))
+
+
+def mlp() -> MLP:
+    _seeded()
+    return MLP().eval()
+
+
+@functools.lru_cache(maxsize=None)
+def saved_llama_dir() -> Path:
+    """A tiny Llama saved with safetensors, for real loading and bitsandbytes quantisation."""
+    path = _SAVE_ROOT / "llama"
+    llama().save_pretrained(path)
+    return path
+
+
+def llama_kbit(bits: int) -> Any:
+    """The tiny Llama loaded through bitsandbytes in 8-bit or 4-bit, on CPU."""
+    from transformers import AutoModelForCausalLM, BitsAndBytesConfig
+
+    if bits == 8:
+        quant = BitsAndBytesConfig(load_in_8bit=True)
+    else:
+        quant = BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_compute_dtype=torch.float32)
+    _seeded()
+    return AutoModelForCausalLM.from_pretrained(saved_llama_dir(), quantization_config=quant).eval()
+
+
+def lora(model: Any, **kwargs: Any) -> Any:
+    """``get_peft_model`` with the seed configuration unless overridden."""
+    from peft import LoraConfig, get_peft_model
+
+    values: dict[str, Any] = dict(
+        r=8, lora_alpha=16, target_modules=["q_proj", "v_proj"], lora_dropout=0.05, bias="none", task_type="CAUSAL_LM"
+    )
+    values.update(kwargs)
+    _seeded()
+    return get_peft_model(model, LoraConfig(**values))
