@@ -2,4 +2,9 @@
 
 from __future__ import annotations
 
-BUILTIN_REPORTER_MODULES: tuple[str, ...] = ()
+BUILTIN_REPORTER_MODULES: tuple[str, ...] = (
+    "lora_lint.reporters.text",
+    "lora_lint.reporters.json",
+    "lora_lint.reporters.sarif",
+    "lora_lint.reporters.github",
+)

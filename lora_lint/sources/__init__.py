@@ -13,7 +13,12 @@ if TYPE_CHECKING:
     from lora_lint.settings import Settings
 
 #: Tried in this order: factories first, then folders.
-BUILTIN_SOURCE_MODULES: tuple[str, ...] = ()
+BUILTIN_SOURCE_MODULES: tuple[str, ...] = (
+    "lora_lint.sources.factory",
+    "lora_lint.sources.run_dir",
+    "lora_lint.sources.adapter_dir",
+    "lora_lint.sources.model_config",
+)
 
 
 def load_setups(

@@ -1,0 +1,3 @@
+"""Probe hook stub: the gradient-table attachment, implemented by the probe issue."""
+
+from __future__ import annotations
