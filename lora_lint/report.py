@@ -29,6 +29,8 @@ class Report:
     notes: tuple[Note, ...] = ()
     attachments: tuple[Attachment, ...] = ()
     targets: tuple[str, ...] = field(default=())
+    #: the threshold ``assert_clean()`` uses when given none (a front end sets it, e.g. ``--lora-fail-on``)
+    fail_on: str = field(default="error", compare=False)
 
     def __post_init__(self) -> None:
         order = {t: i for i, t in enumerate(self.targets)}
@@ -58,7 +60,7 @@ class Report:
     def select(self, select: Iterable[str] | None = None, ignore: Iterable[str] | None = None) -> Report:
         """A copy keeping only findings whose code passes select/ignore (codes or prefixes)."""
         kept = tuple(f for f in self.findings if is_selected(f.code, select, ignore))
-        return Report(kept, self.notes, self.attachments, self.targets)
+        return Report(kept, self.notes, self.attachments, self.targets, self.fail_on)
 
     def failing(self, fail_on: str | Severity = "error") -> list[Finding]:
         threshold = fail_threshold(fail_on)
@@ -98,9 +100,13 @@ class Report:
                 lines.append(f"    fix: {f.hint}")
         return "\n".join(lines)
 
-    def assert_clean(self, fail_on: str | Severity = "error") -> None:
-        """Raise ``AssertionError`` listing every finding at or above ``fail_on``, with attachments."""
+    def assert_clean(self, fail_on: str | Severity | None = None) -> None:
+        """Raise ``AssertionError`` listing every finding at or above ``fail_on``, with attachments.
+
+        Without ``fail_on`` the report's own threshold applies (``"error"`` unless a front end set it).
+        """
         __tracebackhide__ = True
+        fail_on = self.fail_on if fail_on is None else fail_on
         failing = self.failing(fail_on)
         if not failing:
             return
