@@ -1,5 +1,26 @@
-"""pytest plugin for lora-lint: the ``lora_lint`` fixture and ``assert_*`` helpers."""
+"""pytest plugin for lora-lint: the ``lora_lint`` fixture and the ``assert_*`` helpers."""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+import pytest
+
+# Before the import below, so pytest rewrites the helpers' module (its frames are hidden anyway).
+pytest.register_assert_rewrite("pytest_lora.assertions")
+
+from pytest_lora.assertions import (
+    assert_adapters_receive_grad,
+    assert_adapters_trainable,
+    assert_alpha_ratio,
+    assert_base_frozen,
+    assert_scaling_consistent,
+    assert_targets_matched,
+)
+
+__all__ = [
+    "assert_adapters_receive_grad",
+    "assert_adapters_trainable",
+    "assert_alpha_ratio",
+    "assert_base_frozen",
+    "assert_scaling_consistent",
+    "assert_targets_matched",
+]

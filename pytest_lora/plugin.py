@@ -1,3 +1,98 @@
-"""pytest11 entry point: wires lora-lint into pytest (options, marker, fixture)."""
+"""pytest11 entry point: wires lora-lint into pytest (options, marker, fixture, header, ini factories)."""
 
 from __future__ import annotations
+
+from collections.abc import Generator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from lora_lint.settings import FAIL_ON_CHOICES
+from pytest_lora.factories import LoraFactoriesFile, add_factory_items
+from pytest_lora.fixture import LoraLint
+from pytest_lora.header import header_line
+from pytest_lora.state import CURRENT_ITEM, STATE_KEY, build_state, node_settings, run_state
+
+MARKER_HELP = (
+    "lora(select=None, ignore=None, fail_on=None, device=None): lora-lint settings for this test's "
+    "lora_lint fixture and assert_* helpers (codes or prefixes such as 'LORA4'; fail_on "
+    "error|warning|info|never; device auto|cpu|cuda|cuda:N)."
+)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("lora", "lora-lint: LoRA setup checks")
+    group.addoption(
+        "--lora-device",
+        dest="lora_device",
+        default=None,
+        metavar="DEVICE",
+        help="device for the lora-lint probe: auto|cpu|cuda|cuda:N (default auto: cuda when available).",
+    )
+    group.addoption(
+        "--lora-fail-on",
+        dest="lora_fail_on",
+        default=None,
+        choices=FAIL_ON_CHOICES,
+        help="lowest severity that fails report.assert_clean() and lora_factories items (default error).",
+    )
+    group.addoption(
+        "--lora-no-probe",
+        dest="lora_no_probe",
+        action="store_true",
+        default=False,
+        help="skip the forward/backward probe in the lora_lint fixture and lora_factories items.",
+    )
+    group.addoption(
+        "--lora-update-locks",
+        dest="lora_update_locks",
+        action="store_true",
+        default=False,
+        help="assert_matches_lock writes the lock files instead of comparing against them.",
+    )
+    parser.addini("lora_device", "default for --lora-device", default="")
+    parser.addini("lora_fail_on", "default for --lora-fail-on", default="")
+    parser.addini("lora_no_probe", "default for --lora-no-probe", type="bool", default=False)
+    parser.addini(
+        "lora_factories",
+        "factories (pkg.module:func or path/file.py:func) to lint as one test item each",
+        type="args",
+        default=[],
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", MARKER_HELP)
+    config.stash[STATE_KEY] = build_state(config)
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return header_line(run_state(config).settings)
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
+    config = parent.config
+    if run_state(config).factories and config.inipath is not None and file_path == config.inipath:
+        return LoraFactoriesFile.from_parent(parent, path=file_path)
+    return None
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(session: pytest.Session, items: list[pytest.Item]) -> None:
+    add_factory_items(session, items)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item: pytest.Item) -> Generator[None, Any, None]:
+    token = CURRENT_ITEM.set(item)
+    try:
+        yield
+    finally:
+        CURRENT_ITEM.reset(token)
+
+
+@pytest.fixture(name="lora_lint")
+def lora_lint_fixture(request: pytest.FixtureRequest) -> LoraLint:
+    """Lint a model with this test's settings: ``lora_lint(model, batch).assert_clean()``."""
+    return LoraLint(node_settings(request.node))

@@ -1,0 +1,129 @@
+"""``assert_*`` helpers: each runs a few lora-lint rules and fails with the layers at fault and the fix.
+
+Each helper fails on a finding of its rules at ``warning`` or above (``info`` never fails) and
+raises ``AssertionError``, so pytest shows the message alone: the frames in here are hidden. A helper
+whose rules cannot run on the given model (e.g. the probe on a meta-device model) fails too, saying
+why: a check that could not run proves nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from lora_lint.api import lint
+from lora_lint.context import Setup
+from lora_lint.report import Report
+from lora_lint.rules._base import NEED_LABELS, Needs
+from lora_lint.settings import Settings
+from pytest_lora.state import current_settings
+
+__all__ = [
+    "assert_adapters_receive_grad",
+    "assert_adapters_trainable",
+    "assert_alpha_ratio",
+    "assert_base_frozen",
+    "assert_scaling_consistent",
+    "assert_targets_matched",
+]
+
+TARGETING = ("LORA101", "LORA102", "LORA103")
+BASE_FROZEN = ("LORA201",)
+TRAINABLE = ("LORA202", "LORA204", "LORA205")
+ALPHA_RATIO = ("LORA301",)
+SCALING = ("LORA303",)
+GRADIENT = ("LORA401", "LORA402", "LORA403")
+
+
+def assert_targets_matched(model: Any) -> None:
+    """Every ``target_modules`` entry adapts a layer, is matched the way it reads, and every
+    ``modules_to_save``/``exclude_modules``/pattern entry matches something (LORA101-103)."""
+    __tracebackhide__ = True
+    _assert_rules("assert_targets_matched", model, TARGETING)
+
+
+def assert_base_frozen(model: Any) -> None:
+    """No base-model parameter trains unless the config declares it (LORA201)."""
+    __tracebackhide__ = True
+    _assert_rules("assert_base_frozen", model, BASE_FROZEN)
+
+
+def assert_adapters_trainable(model: Any) -> None:
+    """The model holds LoRA layers, the adapter to train is trainable and active (LORA202, 204, 205)."""
+    __tracebackhide__ = True
+    _assert_rules("assert_adapters_trainable", model, TRAINABLE)
+
+
+def assert_alpha_ratio(model: Any, low: float | None = None, high: float | None = None) -> None:
+    """Every layer's effective scale (alpha/r, alpha/sqrt(r) with rsLoRA) lies in ``[low, high]`` (LORA301).
+
+    Without ``low``/``high`` the band comes from ``[tool.lora-lint]`` (default 0.25 to 8).
+    """
+    __tracebackhide__ = True
+    _assert_rules("assert_alpha_ratio", model, ALPHA_RATIO, alpha_ratio_min=low, alpha_ratio_max=high)
+
+
+def assert_scaling_consistent(model: Any) -> None:
+    """Every layer's live scaling agrees with its config: what gets saved is what trains (LORA303)."""
+    __tracebackhide__ = True
+    _assert_rules("assert_scaling_consistent", model, SCALING)
+
+
+def assert_adapters_receive_grad(model: Any, batch: Any = None) -> None:
+    """One forward/backward pass reaches every adapter layer with a finite gradient (LORA401-403).
+
+    Without ``batch`` the probe builds a small one; the model is left exactly as it was.
+    """
+    __tracebackhide__ = True
+    _assert_rules("assert_adapters_receive_grad", model, GRADIENT, batch=batch, probe=True)
+
+
+def lint_codes(
+    helper: str, model: Any, codes: Sequence[str], *, batch: Any = None, probe: bool = False, **thresholds: Any
+) -> Report:
+    """Lint ``model`` with exactly ``codes`` (the test's ignore list does not apply to an explicit helper)."""
+    __tracebackhide__ = True
+    from lora_lint.plugins import collect_registry, get_plugin_manager
+
+    settings = current_settings().merged(
+        select=codes, ignore=(), extend_select=(), probe=probe, intent="training", **thresholds
+    )
+    rules = collect_registry(get_plugin_manager()).rules
+    missing = [c for c in codes if c not in rules]
+    if missing:
+        raise RuntimeError(f"{helper} needs rule(s) {', '.join(missing)}, which no installed lora-lint plugin registers")
+    if model is not None:
+        _require_runnable(helper, model, batch, {c: rules[c].needs for c in codes}, settings)
+    return lint(model, batch, probe=probe, select=codes, ignore=(), intent="training", settings=settings)
+
+
+def failure_message(helper: str, report: Report, fail_on: str = "warning") -> str | None:
+    """The helper's failure text (findings with fixes, then attachments such as the gradient table)."""
+    failing = report.failing(fail_on)
+    if not failing:
+        return None
+    where = ", ".join(report.targets) or "the model"
+    parts = [f"{helper}: {len(failing)} problem(s) in {where}", report.format_findings(failing)]
+    parts.extend(f"{a.title}:\n{a.text}" for a in report.attachments)
+    return "\n".join(parts)
+
+
+def _assert_rules(helper: str, model: Any, codes: Sequence[str], **kwargs: Any) -> None:
+    __tracebackhide__ = True
+    message = failure_message(helper, lint_codes(helper, model, codes, **kwargs))
+    if message is not None:
+        raise AssertionError(message)
+
+
+def _require_runnable(helper: str, model: Any, batch: Any, needs: dict[str, Needs], settings: Settings) -> None:
+    __tracebackhide__ = True
+    setup = model if isinstance(model, Setup) else Setup(target="", model=model, batch=batch)
+    have = setup.provides(settings)
+    lacking = {code: need & ~have for code, need in needs.items() if need & ~have}
+    if not lacking:
+        return
+    reasons = sorted({label for missing in lacking.values() for n, label in NEED_LABELS.items() if n in missing})
+    raise AssertionError(
+        f"{helper}: cannot check {', '.join(lacking)} on this model: needs {'; '.join(reasons)}. "
+        "Pass a model built with real weights (not on the meta device) that holds LoRA layers."
+    )

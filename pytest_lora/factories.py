@@ -1,0 +1,81 @@
+"""Zero-code mode: ``lora_factories`` in the ini file becomes one test item per factory, running the full lint."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from lora_lint.errors import LoraLintError
+from lora_lint.report import Report
+from lora_lint.settings import Settings
+from pytest_lora.state import node_settings, run_state
+
+if TYPE_CHECKING:
+    from _pytest._code.code import TerminalRepr
+
+
+def resolve_spec(spec: str, rootpath: Path) -> str:
+    """``other.py:make`` is read relative to the ini file's folder; ``pkg.module:build`` is left as is."""
+    location, sep, func = spec.rpartition(":")
+    if sep and location.endswith(".py") and not Path(location).is_absolute():
+        return f"{rootpath / location}:{func}"
+    return spec
+
+
+def lint_factory(spec: str, rootpath: Path, settings: Settings) -> Report:
+    """Load the factory through lora-lint's own loaders and lint every setup it gives."""
+    from lora_lint.engine import lint_setups
+    from lora_lint.plugins import collect_registry, get_plugin_manager
+    from lora_lint.sources import load_setups
+
+    pm = get_plugin_manager()
+    setups = load_setups(resolve_spec(spec, rootpath), pm, settings)
+    return lint_setups(setups, collect_registry(pm).rules.values(), settings, pm)
+
+
+class LoraFactoriesFile(pytest.File):
+    """The ini file that lists ``lora_factories``; it collects one item per factory."""
+
+    def collect(self) -> Iterator[LoraFactoryItem]:
+        for spec in dict.fromkeys(run_state(self.config).factories):
+            yield LoraFactoryItem.from_parent(self, name=spec, spec=spec)
+
+
+class LoraFactoryItem(pytest.Item):
+    """Lints one factory with the run's settings and fails at ``--lora-fail-on``."""
+
+    def __init__(self, *, spec: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.spec = spec
+
+    def runtest(self) -> None:
+        settings = node_settings(self)
+        report = lint_factory(self.spec, run_state(self.config).rootpath, settings)
+        report.assert_clean(settings.fail_on)
+
+    def repr_failure(
+        self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None
+    ) -> str | TerminalRepr:
+        """The findings (or the loader's one-line error) alone: lora-lint internals are not the user's code."""
+        if isinstance(excinfo.value, (AssertionError, LoraLintError)):
+            return f"{self.spec}: {excinfo.value}"
+        return super().repr_failure(excinfo, style)
+
+    def reportinfo(self) -> tuple[Path, int | None, str]:
+        return self.path, None, f"lora-lint {self.spec}"
+
+
+def add_factory_items(session: pytest.Session, items: list[pytest.Item]) -> None:
+    """When the run uses ``testpaths`` (which do not walk the ini file), add the factory items anyway."""
+    config = session.config
+    if not run_state(config).factories or config.inipath is None:
+        return
+    if config.args_source != pytest.Config.ArgsSource.TESTPATHS:
+        return
+    if any(isinstance(item, LoraFactoryItem) for item in items):
+        return
+    holder = LoraFactoriesFile.from_parent(session, path=config.inipath)
+    items[:0] = list(holder.collect())

@@ -1,0 +1,49 @@
+"""Shared pieces of the plugin tests: the tiny-model module for inner sessions, rule availability."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from lora_lint.plugins import collect_registry, get_plugin_manager
+
+#: Written as ``lora_models.py`` into the pytester folder: the inner test sessions import it.
+LORA_MODELS = textwrap.dedent(
+    '''
+    """Tiny LoRA setups (hidden 64, 2 layers) for inner pytest sessions."""
+    import torch
+    from peft import LoraConfig, get_peft_model
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+
+    def base():
+        torch.manual_seed(0)
+        config = LlamaConfig(
+            hidden_size=64, intermediate_size=128, num_hidden_layers=2, num_attention_heads=4,
+            num_key_value_heads=2, vocab_size=128, max_position_embeddings=64,
+        )
+        return LlamaForCausalLM(config).eval()
+
+
+    def model(**overrides):
+        values = dict(r=8, lora_alpha=16, target_modules=["q_proj", "v_proj"], lora_dropout=0.0, task_type="CAUSAL_LM")
+        values.update(overrides)
+        return get_peft_model(base(), LoraConfig(**values))
+
+
+    def batch():
+        ids = torch.randint(0, 128, (2, 8), generator=torch.Generator().manual_seed(0))
+        return {"input_ids": ids, "labels": ids}
+    '''
+)
+
+
+def registered_codes() -> set[str]:
+    return set(collect_registry(get_plugin_manager()).rules)
+
+
+def needs_rules(*codes: str) -> pytest.MarkDecorator:
+    """Skip while a rule this test relies on is not registered yet (rules are added one by one)."""
+    missing = sorted(set(codes) - registered_codes())
+    return pytest.mark.skipif(bool(missing), reason=f"rule(s) {', '.join(missing)} not registered")
