@@ -24,8 +24,8 @@ def describe_device(requested: str) -> str:
     """What the probe will run on: ``cpu``, or ``cuda:0 (<GPU name>)``; ``auto`` picks cuda when present."""
     try:
         import torch
-    except ImportError:  # pragma: no cover - torch is a dependency
-        return f"{requested} (torch not importable)"
+    except Exception as exc:  # pragma: no cover - a header must never break the session
+        return f"{requested} (torch not importable: {type(exc).__name__})"
     if requested == "cpu" or (requested == "auto" and not torch.cuda.is_available()):
         return "cpu"
     if not torch.cuda.is_available():
