@@ -24,7 +24,7 @@ def describe_device(requested: str) -> str:
     """What the probe will run on: ``cpu``, or ``cuda:0 (<GPU name>)``; ``auto`` picks cuda when present."""
     try:
         import torch
-    except Exception as exc:  # pragma: no cover - a header must never break the session
+    except Exception as exc:  # noqa: BLE001 - a header must never break the session
         return f"{requested} (torch not importable: {type(exc).__name__})"
     if requested == "cpu" or (requested == "auto" and not torch.cuda.is_available()):
         return "cpu"
