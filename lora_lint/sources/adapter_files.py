@@ -1,0 +1,138 @@
+"""Find and validate saved peft adapters in a folder (config JSON and weight headers only, no torch)."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from lora_lint.errors import SetupLoadError
+from lora_lint.facts.scale_fields import DEFAULTS
+
+# peft.utils.constants: CONFIG_NAME, SAFETENSORS_WEIGHTS_NAME, WEIGHTS_NAME (spelled out: importing peft imports torch)
+CONFIG_NAME = "adapter_config.json"
+SAFETENSORS_NAME = "adapter_model.safetensors"
+BIN_NAME = "adapter_model.bin"
+TRAINER_STATE = "trainer_state.json"
+CHECKPOINT_RE = re.compile(r"^checkpoint-(\d+)$")
+
+
+@dataclass(frozen=True)
+class SavedAdapter:
+    """One adapter as peft saved it: its folder, its config as written, its weights file (if any)."""
+
+    name: str
+    folder: Path
+    config: dict[str, Any]
+    weights: Path | None
+
+    @property
+    def config_file(self) -> Path:
+        return self.folder / CONFIG_NAME
+
+    @property
+    def file(self) -> Path:
+        """What findings point at: the weights file, or the config when there are no weights."""
+        return self.weights or self.config_file
+
+
+def read_json(path: Path, what: str) -> Any:
+    """Parse a JSON file; a truncated or malformed one is a SetupLoadError naming the file."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SetupLoadError(str(path), f"cannot read {what}: {exc}") from None
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        raise SetupLoadError(str(path), f"malformed {what} ({exc}); was it truncated?") from None
+
+
+def read_adapter_config(folder: Path) -> dict[str, Any]:
+    path = folder / CONFIG_NAME
+    data = read_json(path, CONFIG_NAME)
+    if not isinstance(data, dict):
+        raise SetupLoadError(str(path), f"{CONFIG_NAME} must hold a JSON object, not {type(data).__name__}")
+    peft_type = str(data.get("peft_type") or "LORA").split(".")[-1].upper()
+    if peft_type != "LORA":
+        raise SetupLoadError(str(path), f"peft_type is {peft_type}; lora-lint checks LoRA adapters only")
+    for key in ("r", "lora_alpha"):
+        value = data.get(key, DEFAULTS[key])
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise SetupLoadError(str(path), f"{key} must be a number, not {value!r}")
+    for key in ("rank_pattern", "alpha_pattern"):
+        if not isinstance(data.get(key) or {}, dict):
+            raise SetupLoadError(str(path), f"{key} must be a JSON object")
+    return data
+
+
+def weights_file(folder: Path) -> Path | None:
+    """peft prefers safetensors when both exist (load_peft_weights)."""
+    for name in (SAFETENSORS_NAME, BIN_NAME):
+        if (folder / name).is_file():
+            return folder / name
+    return None
+
+
+def validate_weights(path: Path) -> None:
+    from lora_lint.facts.tensors import check_safetensors, check_torch_bin
+
+    if path.suffix == ".safetensors":
+        check_safetensors(path)
+    else:
+        check_torch_bin(path)
+
+
+def adapter_folders(folder: Path) -> dict[str, Path]:
+    """Adapter name -> folder, as peft's ``save_pretrained`` lays several adapters out.
+
+    The ``default`` adapter sits in the folder itself, every other one in a subfolder named after it
+    (peft ``PeftModel.save_pretrained``); a lone subfolder (e.g. ``adapter/``) is also found.
+    """
+    found: dict[str, Path] = {}
+    if (folder / CONFIG_NAME).is_file():
+        found["default"] = folder
+    try:
+        children = sorted(p for p in folder.iterdir() if p.is_dir())
+    except OSError:
+        return found
+    for child in children:
+        if CHECKPOINT_RE.match(child.name) or child.name.startswith("."):
+            continue
+        if (child / CONFIG_NAME).is_file():
+            found.setdefault(child.name, child)
+    return found
+
+
+def load_adapters(folder: Path) -> dict[str, SavedAdapter]:
+    """Every adapter in ``folder``, configs parsed and weight headers checked (exit 2 when broken)."""
+    adapters: dict[str, SavedAdapter] = {}
+    for name, path in adapter_folders(folder).items():
+        weights = weights_file(path)
+        if weights is not None:
+            validate_weights(weights)
+        adapters[name] = SavedAdapter(name, path, read_adapter_config(path), weights)
+    return adapters
+
+
+def trainer_step(folder: Path, root: Path | None = None) -> int | None:
+    """``global_step`` from the ``trainer_state.json`` the HF Trainer writes beside a checkpoint.
+
+    ``root`` is the folder the adapter was found in when it sits in a subfolder (``adapter/``).
+    """
+    places = [folder] if root is None or root == folder else [folder, root]
+    for candidate in (p / TRAINER_STATE for p in places):
+        if candidate.is_file():
+            try:
+                step = json.loads(candidate.read_text(encoding="utf-8")).get("global_step")
+            except (OSError, ValueError, AttributeError):
+                return None
+            return step if isinstance(step, int) else None
+    return None
+
+
+def checkpoint_step(path: Path) -> int | None:
+    match = CHECKPOINT_RE.match(path.name)
+    return int(match.group(1)) if match else None
