@@ -20,9 +20,14 @@ if TYPE_CHECKING:
 def resolve_spec(spec: str, rootpath: Path) -> str:
     """``other.py:make`` is read relative to the ini file's folder; ``pkg.module:build`` is left as is."""
     location, sep, func = spec.rpartition(":")
-    if sep and location.endswith(".py") and not Path(location).is_absolute():
-        return f"{rootpath / location}:{func}"
-    return spec
+    if not (sep and location.endswith(".py")) or Path(location).is_absolute():
+        return spec
+    path = (rootpath / location).resolve()
+    try:  # keep messages short: relative to where pytest runs when the file lies below it
+        path = path.relative_to(Path.cwd().resolve())
+    except ValueError:
+        pass
+    return f"{path.as_posix()}:{func}"
 
 
 def lint_factory(spec: str, rootpath: Path, settings: Settings) -> Report:
@@ -61,7 +66,7 @@ class LoraFactoryItem(pytest.Item):
     ) -> str | TerminalRepr:
         """The findings (or the loader's one-line error) alone: lora-lint internals are not the user's code."""
         if isinstance(excinfo.value, (AssertionError, LoraLintError)):
-            return f"{self.spec}: {excinfo.value}"
+            return str(excinfo.value)
         return super().repr_failure(excinfo, style)
 
     def reportinfo(self) -> tuple[Path, int | None, str]:
