@@ -109,7 +109,8 @@ class Rule:
     def summary(cls) -> str:
         """First sentence of 'What it does', for the rules table."""
         text = " ".join(cls.docs().get("What it does", "").split())
-        return text.split(". ")[0].rstrip(".")
+        # a sentence ends at ". " but not after an abbreviation such as "e.g." or "i.e."
+        return re.split(r"(?<!\be\.g)(?<!\bi\.e)\.\s", text)[0].rstrip(".")
 
     def finding(
         self,
