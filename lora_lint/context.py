@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from lora_lint.facts.layers import LayerFacts
     from lora_lint.facts.model import ModelFacts
     from lora_lint.facts.targeting import TargetingFacts
+    from lora_lint.facts.training import TrainingFacts
 
 
 @dataclass
@@ -110,6 +111,13 @@ class RuleContext:
         from lora_lint.facts.targeting import collect_targeting
 
         return collect_targeting(self.model)
+
+    @cached_property
+    def training(self) -> TrainingFacts:
+        """Activation checkpointing, input-embedding gradients, and the k-bit base's preparation."""
+        from lora_lint.facts.training import collect_training
+
+        return collect_training(self.setup, self.model)
 
     @cached_property
     def params(self) -> Any:

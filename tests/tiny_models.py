@@ -116,16 +116,16 @@ def saved_llama_dir() -> Path:
     return path
 
 
-def llama_kbit(bits: int) -> Any:
-    """The tiny Llama loaded through bitsandbytes in 8-bit or 4-bit, on CPU."""
+def llama_kbit(bits: int, dtype: torch.dtype = torch.float32) -> Any:
+    """The tiny Llama loaded through bitsandbytes in 8-bit or 4-bit, on CPU; ``dtype`` for the rest."""
     from transformers import AutoModelForCausalLM, BitsAndBytesConfig
 
     if bits == 8:
         quant = BitsAndBytesConfig(load_in_8bit=True)
     else:
-        quant = BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_compute_dtype=torch.float32)
+        quant = BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_compute_dtype=dtype)
     _seeded()
-    return AutoModelForCausalLM.from_pretrained(saved_llama_dir(), quantization_config=quant).eval()
+    return AutoModelForCausalLM.from_pretrained(saved_llama_dir(), quantization_config=quant, dtype=dtype).eval()
 
 
 def lora(model: Any, **kwargs: Any) -> Any:

@@ -1,0 +1,88 @@
+"""LORA302: a targeted layer is too small for the rank: r >= min(in_features, out_features)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from lora_lint.context import RuleContext
+from lora_lint.facts.scales import ConfigScale, config_scales, module_paths
+from lora_lint.findings import Basis, Finding, Severity
+from lora_lint.hookspecs import RegisterRule
+from lora_lint.plugins import hookimpl
+from lora_lint.rules._base import Needs, Rule
+
+
+class RankExceedsLayer(Rule):
+    """
+    ## What it does
+    Reports targeted layers whose rank (`r`, or the `rank_pattern` entry that applies) is at least
+    `min(in_features, out_features)` of the layer, grouped by rank and layer size. Needs the base
+    model's structure (a live model, or `--model DIR`, built on the meta device when it has no weights).
+
+    ## Why is this bad?
+    `B @ A` cannot have a rank above `min(in, out)`: the extra rank adds parameters and compute but
+    no expressiveness, and the adapter then holds `r * (in + out)` numbers, as many as or more than the
+    layer itself. The low-rank bottleneck that makes LoRA regularise and save memory is gone; usually
+    `r` was meant for the large projections and hit a small one (a narrow `k_proj`/`v_proj` with
+    grouped-query attention, a classifier head, a 3-channel conv).
+
+    ## Example
+    ```python
+    # tiny Llama: hidden 64, k_proj/v_proj out_features 32
+    LoraConfig(r=32, lora_alpha=64, target_modules=["q_proj", "k_proj", "v_proj"])
+    ```
+
+    ## Use instead
+    ```python
+    LoraConfig(r=32, lora_alpha=64, target_modules=["q_proj", "k_proj", "v_proj"],
+               rank_pattern={"k_proj": 8, "v_proj": 8})
+    # or train the small layer fully: modules_to_save=["score"]
+    ```
+    """
+
+    code = "LORA302"
+    name = "rank-exceeds-layer"
+    severity = Severity.WARNING
+    needs = Needs.CONFIG | Needs.BASE
+    basis = Basis.STRUCTURE
+    hint = "Lower r for these layers (rank_pattern), or train them fully with modules_to_save."
+
+    def check(self, ctx: RuleContext) -> Iterator[Finding]:
+        for adapter, scales in config_scales(ctx.model, ctx.targeting).items():
+            groups: dict[tuple[int, int, int], list[ConfigScale]] = {}
+            for item in scales:
+                module = ctx.model.module(item.key) if item.key is not None else None
+                if module is None or module.in_features is None or module.out_features is None:
+                    continue
+                if item.r >= min(module.in_features, module.out_features):
+                    groups.setdefault((item.r, module.in_features, module.out_features), []).append(item)
+            for (r, n_in, n_out), items in groups.items():
+                paths = module_paths(ctx.layers, (i.key for i in items))
+                smallest = min(n_in, n_out)
+                shown = ", ".join(paths[:3]) + (f" and {len(paths) - 3} more" if len(paths) > 3 else "")
+                message = (
+                    f"r {r} >= min(in {n_in}, out {n_out}) = {smallest} on {shown}: the update B @ A cannot "
+                    f"exceed rank {smallest}, so the adapter holds {r * (n_in + n_out)} numbers per layer "
+                    f"(the layer itself {n_in * n_out}) with no gain"
+                )
+                yield self.finding(
+                    ctx,
+                    message,
+                    module=paths[0],
+                    adapter=adapter,
+                    setting=items[0].r_source,
+                    hint=(
+                        f"Use r below {smallest} for these layers, e.g. rank_pattern={{{_leaf(paths[0])!r}: "
+                        f"{max(1, smallest // 4)}}}, or train them fully with modules_to_save."
+                    ),
+                    evidence={"r": r, "in_features": n_in, "out_features": n_out, "modules": paths},
+                )
+
+
+def _leaf(path: str) -> str:
+    return path.rsplit(".", 1)[-1]
+
+
+@hookimpl
+def lora_lint_register_rules(register: RegisterRule) -> None:
+    register(RankExceedsLayer)

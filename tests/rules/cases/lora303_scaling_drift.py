@@ -1,0 +1,17 @@
+"""LORA303 cases: lora_alpha edited on peft_config after get_peft_model."""
+
+from __future__ import annotations
+
+from tests.tiny_models import llama, lora
+
+CODE = "LORA303"
+
+
+def bad(tmp_path):
+    model = lora(llama())
+    model.peft_config["default"].lora_alpha = 32
+    return model
+
+
+def good(tmp_path):
+    return lora(llama(), lora_alpha=32)
