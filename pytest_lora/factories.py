@@ -73,14 +73,19 @@ class LoraFactoryItem(pytest.Item):
         return self.path, None, f"lora-lint {self.spec}"
 
 
-def add_factory_items(session: pytest.Session, items: list[pytest.Item]) -> None:
-    """When the run uses ``testpaths`` (which do not walk the ini file), add the factory items anyway."""
-    config = session.config
-    if not run_state(config).factories or config.inipath is None:
+def include_ini_file(config: pytest.Config) -> None:
+    """When the run uses ``testpaths`` that do not hold the ini file, collect the ini file too.
+
+    Adding it to the collection arguments (rather than splicing items in later) keeps node ids,
+    ``-k``, ``--collect-only`` and the collected count exactly as for any other test file.
+    """
+    inipath = config.inipath
+    if not run_state(config).factories or inipath is None:
         return
     if config.args_source != pytest.Config.ArgsSource.TESTPATHS:
         return
-    if any(isinstance(item, LoraFactoryItem) for item in items):
-        return
-    holder = LoraFactoriesFile.from_parent(session, path=config.inipath)
-    items[:0] = list(holder.collect())
+    for arg in config.args:
+        folder = (config.invocation_params.dir / arg.split("::")[0]).resolve()
+        if folder == inipath or folder in inipath.parents:
+            return
+    config.args.append(str(inipath))

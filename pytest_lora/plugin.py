@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from lora_lint.settings import FAIL_ON_CHOICES
-from pytest_lora.factories import LoraFactoriesFile, add_factory_items
+from pytest_lora.factories import LoraFactoriesFile, include_ini_file
 from pytest_lora.fixture import LoraLint
 from pytest_lora.header import header_line
 from pytest_lora.state import CURRENT_ITEM, STATE_KEY, build_state, node_settings, run_state
@@ -65,6 +65,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", MARKER_HELP)
     config.stash[STATE_KEY] = build_state(config)
+    include_ini_file(config)
 
 
 def pytest_report_header(config: pytest.Config) -> str:
@@ -76,11 +77,6 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Col
     if run_state(config).factories and config.inipath is not None and file_path == config.inipath:
         return LoraFactoriesFile.from_parent(parent, path=file_path)
     return None
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(session: pytest.Session, items: list[pytest.Item]) -> None:
-    add_factory_items(session, items)
 
 
 @pytest.hookimpl(hookwrapper=True)

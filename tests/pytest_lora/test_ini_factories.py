@@ -43,7 +43,7 @@ def test_the_items_are_collected_beside_testpaths(factories: pytest.Pytester) ->
     factories.mkdir("tests").joinpath("test_plain.py").write_text("def test_plain():\n    pass\n")
     factories.makeini("[pytest]\ntestpaths = tests\nlora_factories = factories.py:good\n")
     result = factories.runpytest("--collect-only", "-q")
-    result.stdout.fnmatch_lines(["tox.ini::factories.py:good", "tests/test_plain.py::test_plain"])
+    result.stdout.fnmatch_lines(["tests/test_plain.py::test_plain", "tox.ini::factories.py:good", "2 tests collected*"])
     factories.runpytest().assert_outcomes(passed=2)
 
 
