@@ -1,0 +1,20 @@
+"""LORA201 cases: full fine-tuning code that unfreezes everything after wrapping, against a declared head."""
+
+from __future__ import annotations
+
+from tests.tiny_models import llama, lora
+
+CODE = "LORA201"
+#: the probe confirms the leak with LORA404 (base-grad); kept off here until the probe folds it under LORA201
+PROBE = False
+
+
+def bad(tmp_path):
+    model = lora(llama())
+    for p in model.parameters():
+        p.requires_grad = True
+    return model
+
+
+def good(tmp_path):
+    return lora(llama(), modules_to_save=["lm_head"])

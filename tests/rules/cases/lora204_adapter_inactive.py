@@ -1,0 +1,25 @@
+"""LORA204 cases: an adapter loaded to continue training but never set active, against set_adapter."""
+
+from __future__ import annotations
+
+from tests.tiny_models import llama, lora
+
+CODE = "LORA204"
+
+
+def _loaded(tmp_path):
+    path = tmp_path / "sft"
+    lora(llama()).save_pretrained(path)
+    model = lora(llama())
+    model.load_adapter(path, adapter_name="sft", is_trainable=True)
+    return model
+
+
+def bad(tmp_path):
+    return _loaded(tmp_path)
+
+
+def good(tmp_path):
+    model = _loaded(tmp_path)
+    model.set_adapter("sft")
+    return model

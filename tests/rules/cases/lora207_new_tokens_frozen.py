@@ -1,0 +1,23 @@
+"""LORA207 cases: tokens added with resize_token_embeddings and left frozen, against trainable_token_indices."""
+
+from __future__ import annotations
+
+from tests.tiny_models import lora, saved_llama_dir
+
+CODE = "LORA207"
+
+
+def _resized():
+    from transformers import AutoModelForCausalLM
+
+    base = AutoModelForCausalLM.from_pretrained(saved_llama_dir())
+    base.resize_token_embeddings(136, mean_resizing=False)
+    return base.eval()
+
+
+def bad(tmp_path):
+    return lora(_resized())
+
+
+def good(tmp_path):
+    return lora(_resized(), trainable_token_indices={"embed_tokens": list(range(128, 136))})
