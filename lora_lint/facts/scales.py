@@ -5,9 +5,11 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from lora_lint.context import Setup
     from lora_lint.facts.layers import LayerFacts
     from lora_lint.facts.model import ModelFacts
     from lora_lint.facts.targeting import TargetingFacts
@@ -135,3 +137,9 @@ def module_paths(layers: LayerFacts, keys: Iterable[str | None]) -> list[str]:
     """Full module paths for base keys (a PeftModel prefixes ``base_model.model.``), keys when unknown."""
     by_key = {layer.key: layer.path for layer in layers}
     return [by_key.get(k, k) for k in keys if k is not None]
+
+
+def config_file(setup: Setup, adapter: str) -> str | None:
+    """A saved adapter's ``adapter_config.json`` for a config finding; None keeps the setup's origin (and line)."""
+    folder = setup.adapter_dirs.get(adapter)
+    return str(Path(folder) / "adapter_config.json") if folder is not None else None

@@ -164,7 +164,7 @@ def _input_embeddings(base: Any) -> list[Any]:
             continue
         try:
             emb = module.get_input_embeddings()
-        except (NotImplementedError, AttributeError):
+        except Exception:  # noqa: BLE001  models without embeddings raise NotImplementedError, AttributeError, ...
             continue
         if emb is not None and hasattr(emb, "register_forward_hook"):
             found.setdefault(id(emb), emb)

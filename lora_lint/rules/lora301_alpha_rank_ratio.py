@@ -6,7 +6,7 @@ import math
 from collections.abc import Iterator
 
 from lora_lint.context import RuleContext
-from lora_lint.facts.scales import ConfigScale, config_scales, fmt_scale, module_paths, num
+from lora_lint.facts.scales import ConfigScale, config_file, config_scales, fmt_scale, module_paths, num
 from lora_lint.findings import Basis, Finding, Severity
 from lora_lint.hookspecs import RegisterRule
 from lora_lint.plugins import hookimpl
@@ -90,6 +90,7 @@ class AlphaRankRatio(Rule):
             module=paths[0] if paths else None,
             adapter=adapter,
             setting=first.setting,
+            file=config_file(ctx.setup, adapter),
             hint=_hint(first, low, high),
             evidence={
                 "scale": scale,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from lora_lint.context import RuleContext
-from lora_lint.facts.scales import ConfigScale, config_scales, module_paths
+from lora_lint.facts.scales import ConfigScale, config_file, config_scales, module_paths
 from lora_lint.findings import Basis, Finding, Severity
 from lora_lint.hookspecs import RegisterRule
 from lora_lint.plugins import hookimpl
@@ -71,6 +71,7 @@ class RankExceedsLayer(Rule):
                     module=paths[0],
                     adapter=adapter,
                     setting=items[0].r_source,
+                    file=config_file(ctx.setup, adapter),
                     hint=(
                         f"Use r below {smallest} for these layers, e.g. rank_pattern={{{_leaf(paths[0])!r}: "
                         f"{max(1, smallest // 4)}}}, or train them fully with modules_to_save."

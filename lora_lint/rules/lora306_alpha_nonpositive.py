@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from lora_lint.context import RuleContext
-from lora_lint.facts.scales import fmt_scale, num, scale_of
+from lora_lint.facts.scales import config_file, fmt_scale, num, scale_of
 from lora_lint.findings import Basis, Finding, Severity
 from lora_lint.hookspecs import RegisterRule
 from lora_lint.plugins import hookimpl
@@ -68,6 +68,7 @@ class AlphaNonpositive(Rule):
                     f"{fmt_scale(scale)}: {effect}",
                     adapter=adapter,
                     setting=f"{setting}: {num(alpha)}",
+                    file=config_file(ctx.setup, adapter),
                     hint=f"Set a positive value, e.g. {setting} = {2 * r} (2 * r).",
                     evidence={"alpha": float(alpha), "r": r, "scale": scale},
                 )

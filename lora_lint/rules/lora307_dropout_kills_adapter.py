@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from lora_lint.context import RuleContext
-from lora_lint.facts.scales import num
+from lora_lint.facts.scales import config_file, num
 from lora_lint.findings import Basis, Finding, Severity
 from lora_lint.hookspecs import RegisterRule
 from lora_lint.plugins import hookimpl
@@ -61,6 +61,7 @@ class DropoutKillsAdapter(Rule):
                     "output and gradients are zero, so lora_A and lora_B never train",
                     adapter=adapter,
                     setting=setting,
+                    file=config_file(ctx.setup, adapter),
                     evidence={"lora_dropout": p},
                 )
             elif p > warn:
@@ -70,6 +71,7 @@ class DropoutKillsAdapter(Rule):
                     f"each training step (above {num(warn)}): the adapter learns slowly and noisily",
                     adapter=adapter,
                     setting=setting,
+                    file=config_file(ctx.setup, adapter),
                     severity=Severity.WARNING,
                     evidence={"lora_dropout": p, "threshold": warn},
                 )

@@ -43,7 +43,12 @@ BAND_CASES = [
     # (id, model builder, LoraConfig overrides, expected scale of a finding or None for quiet)
     ("seed-r8-alpha16", llama, {}, None),
     ("qlora-r64-alpha16-lower-edge", llama, dict(r=64, lora_alpha=16, target_modules=["q_proj"]), None),
-    ("gpt2-r4-alpha32-upper-edge", gpt2, dict(r=4, lora_alpha=32, target_modules=["c_attn"], fan_in_fan_out=True, task_type=None), None),
+    (
+        "gpt2-r4-alpha32-upper-edge",
+        gpt2,
+        dict(r=4, lora_alpha=32, target_modules=["c_attn"], fan_in_fan_out=True, task_type=None),
+        None,
+    ),
     ("llama-r2-alpha64", llama, dict(r=2, lora_alpha=64), 32.0),
     ("bert-r8-alpha1", bert_classifier, dict(lora_alpha=1, target_modules=["query", "value"], task_type="SEQ_CLS"), 0.125),
     ("t5-r4-alpha64", t5, dict(r=4, lora_alpha=64, target_modules=["q", "v"], task_type="SEQ_2_SEQ_LM"), 16.0),
@@ -134,7 +139,12 @@ RANK_CASES = [
     ("llama-r16-fits", llama, dict(r=16, target_modules=["q_proj", "k_proj", "v_proj"]), set()),
     ("bert-classifier-head", bert_classifier, dict(target_modules=["query", "classifier"], task_type=None), {"classifier"}),
     ("vit-classifier-head", vit_classifier, dict(target_modules=["q_proj", "classifier"], task_type=None), {"classifier"}),
-    ("gpt2-conv1d-r64", gpt2, dict(r=64, lora_alpha=128, target_modules=["c_attn", "c_proj"], fan_in_fan_out=True, task_type=None), {"c_attn", "c_proj"}),
+    (
+        "gpt2-conv1d-r64",
+        gpt2,
+        dict(r=64, lora_alpha=128, target_modules=["c_attn", "c_proj"], fan_in_fan_out=True, task_type=None),
+        {"c_attn", "c_proj"},
+    ),
     ("t5-rank-pattern", t5, dict(target_modules=["q", "v"], rank_pattern={"v": 64}, task_type=None), {"v"}),
 ]
 
@@ -335,3 +345,39 @@ def test_the_dropout_threshold_is_configurable_and_reads_config_files() -> None:
 def test_dropout_is_not_judged_for_inference() -> None:
     report = run(lora(llama(), lora_dropout=1.0), "LORA307", intent="inference")
     assert not report.findings
+
+
+# -- through the real loaders: a saved adapter folder, and --model with --lora-config --------------
+
+
+def lint_target(target: Any, code: str, **options: Any) -> Report:
+    from lora_lint.engine import lint_setups
+    from lora_lint.plugins import collect_registry, get_plugin_manager
+    from lora_lint.sources import load_setups
+
+    settings = Settings(probe=False, select=(code,))
+    pm = get_plugin_manager()
+    setups = load_setups(str(target), pm, settings, options)
+    return lint_setups(setups, collect_registry(pm).rules.values(), settings, pm)
+
+
+def test_a_saved_adapter_folder_is_judged_from_its_config(tmp_path) -> None:
+    lora(llama(), r=2, lora_alpha=64, init_lora_weights=False).save_pretrained(tmp_path / "adapter")
+    (finding,) = lint_target(tmp_path / "adapter", "LORA301").findings
+    assert finding.message.startswith("effective scale 32.0 = alpha 64 / r 2")
+    assert finding.location.file is not None and finding.location.file.endswith("adapter_config.json")
+    assert not lint_target(tmp_path / "adapter", "LORA305").findings  # trained weights, not a fresh build
+
+
+def test_a_config_file_on_a_model_folder_is_judged_per_targeted_module(tmp_path) -> None:
+    from tests.tiny_models import saved_llama_dir
+
+    config = tmp_path / "lora.json"
+    config.write_text('{"r": 8, "lora_alpha": 16, "target_modules": ["q_proj", "v_proj"], "rank_pattern": {"v_proj": 1}}')
+    report = lint_target(config, "LORA301", model=str(saved_llama_dir()), lora_config=str(config))
+    (finding,) = report.findings
+    assert finding.evidence["modules"] == [
+        "base_model.model.model.layers.0.self_attn.v_proj",
+        "base_model.model.model.layers.1.self_attn.v_proj",
+    ]
+    assert finding.location.file is not None and finding.location.file.endswith("lora.json")

@@ -113,7 +113,7 @@ def test_a_float32_kbit_base_and_a_half_precision_plain_base_are_quiet() -> None
 
 def test_norms_upcast_by_hand_count_as_prepared() -> None:
     base = llama_kbit(8, dtype=torch.float16)
-    for name, module in base.named_modules():
+    for module in base.modules():
         if "norm" in type(module).__name__.lower():
             module.to(torch.float32)
     assert not run(lora(base), "LORA502").findings
