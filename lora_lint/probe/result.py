@@ -1,0 +1,185 @@
+"""The probe's frozen snapshot: loss, per-adapter gradients, base-parameter gradients, non-finite flags."""
+
+from __future__ import annotations
+
+import enum
+import math
+from dataclasses import dataclass
+
+
+class GradKind(enum.Enum):
+    """What one tensor's gradient looked like after the probe's backward pass."""
+
+    #: ``.grad`` stayed None: autograd never reached the tensor
+    NONE = "none"
+    #: a gradient arrived and is exactly zero everywhere
+    ZERO = "zero"
+    FINITE = "finite"
+    #: NaN or Inf somewhere in the gradient
+    NONFINITE = "nonfinite"
+
+
+@dataclass(frozen=True)
+class Grad:
+    """A gradient summarised by its kind and L2 norm (computed in float32)."""
+
+    kind: GradKind
+    norm: float | None = None
+
+    @property
+    def dead(self) -> bool:
+        return self.kind in (GradKind.NONE, GradKind.ZERO)
+
+
+ABSENT = Grad(GradKind.NONE)
+
+
+class DeadCause(enum.Enum):
+    """Why an adapter got no gradient, as far as the forward hooks could see."""
+
+    #: the forward never called the layer
+    NOT_CALLED = "not-called"
+    #: called only with grad disabled, inside reentrant activation checkpointing (no input required grad)
+    CHECKPOINT = "reentrant-checkpointing"
+    #: called only with grad disabled, outside checkpointing: torch.no_grad()/inference_mode in the forward
+    NO_GRAD = "no-grad"
+    #: called with grad, but the output did not depend on the adapter (disabled or merged at run time)
+    BYPASSED = "bypassed"
+    #: the output depended on the adapter, but no gradient came back: detached or unused by the loss
+    DETACHED = "detached"
+    #: a gradient arrived and is exactly zero
+    ZERO = "zero-gradient"
+
+
+#: Causes that sit in the adapter layers themselves: they name the problem even when they detach the
+#: whole loss (LORA401 reports them; a loss detached for any other reason is LORA402's).
+ADAPTER_CAUSES = frozenset({DeadCause.CHECKPOINT, DeadCause.BYPASSED})
+
+
+@dataclass(frozen=True)
+class LayerTrace:
+    """What a forward hook on one LoRA layer saw during the probe (recomputation included)."""
+
+    calls: int = 0
+    #: calls made while autograd was recording
+    grad_calls: int = 0
+    input_requires_grad: bool = False
+    output_requires_grad: bool = False
+
+
+@dataclass(frozen=True)
+class SlotProbe:
+    """One adapter on one LoRA layer: the gradients of its ``lora_A`` and ``lora_B``."""
+
+    #: key relative to the base model, as in ``LayerFacts``
+    layer: str
+    #: full module path in the user's model
+    path: str
+    adapter: str
+    a: Grad
+    b: Grad
+    #: with the standard init ``lora_B == 0``, and then ``lora_A``'s gradient is zero by construction
+    b_is_zero: bool | None
+    trace: LayerTrace
+    #: "reentrant" / "non-reentrant" when an enclosing module checkpoints its activations
+    checkpointing: str | None = None
+    #: full parameter names of lora_A and lora_B (as ``model.named_parameters()`` shows them)
+    a_param: str | None = None
+    b_param: str | None = None
+
+    @property
+    def a_expected_zero(self) -> bool:
+        """``dL/dA = scale * B^T ...`` is zero while ``B`` is zero: expected on the first step."""
+        return bool(self.b_is_zero) and self.a.kind in (GradKind.ZERO, GradKind.NONE) and not self.b.dead
+
+    @property
+    def dead(self) -> bool:
+        """No usable gradient where LoRA maths says there must be one."""
+        if self.b.dead:
+            return True
+        return self.a.dead and not self.a_expected_zero
+
+    @property
+    def nonfinite(self) -> bool:
+        return GradKind.NONFINITE in (self.a.kind, self.b.kind)
+
+    @property
+    def cause(self) -> DeadCause | None:
+        """The likeliest reason this slot is dead, from what its forward hook saw."""
+        if not self.dead:
+            return None
+        if self.trace.calls == 0:
+            return DeadCause.NOT_CALLED
+        if self.trace.grad_calls == 0:
+            return DeadCause.CHECKPOINT if self.checkpointing == "reentrant" else DeadCause.NO_GRAD
+        if not self.trace.output_requires_grad:
+            return DeadCause.BYPASSED
+        if GradKind.NONE in (self.a.kind, self.b.kind):
+            return DeadCause.DETACHED
+        return DeadCause.ZERO
+
+
+@dataclass(frozen=True)
+class ParamProbe:
+    """A trainable parameter that is not a LoRA ``A``/``B`` matrix (head, embeddings, a leaked base weight)."""
+
+    name: str
+    grad: Grad
+
+
+@dataclass(frozen=True)
+class ProbeResult:
+    """Everything one forward and backward pass showed; rules read it, nothing here judges."""
+
+    device: str
+    #: e.g. "input_ids[2, 8] int64, attention_mask[2, 8] int64, labels[2, 8] int64"
+    batch: str
+    #: "user", "synthetic", or None when no inputs could be built
+    batch_source: str | None
+    loss: float | None = None
+    #: "model" (the model's own loss) or "surrogate" (mean of squares of the floating-point outputs)
+    loss_source: str | None = None
+    loss_requires_grad: bool = False
+    #: why no loss (or no backward) came out, e.g. "cannot build inputs for MLP: ..."
+    failure: str | None = None
+    #: "inputs", "forward", "loss" or "backward"
+    failure_stage: str | None = None
+    slots: tuple[SlotProbe, ...] = ()
+    params: tuple[ParamProbe, ...] = ()
+    #: floating-point outputs that hold NaN/Inf, by name ("logits", "hidden_states[1]")
+    nonfinite_outputs: tuple[str, ...] = ()
+    #: weights holding NaN/Inf (looked for only when something came out non-finite)
+    nonfinite_weights: tuple[str, ...] = ()
+
+    @property
+    def loss_computed(self) -> bool:
+        return self.loss is not None
+
+    @property
+    def nonfinite_loss(self) -> bool:
+        return self.loss is not None and not _finite(self.loss)
+
+    @property
+    def nonfinite_grads(self) -> tuple[str, ...]:
+        """Names of tensors whose gradient holds NaN/Inf (``layer [adapter] lora_B`` for adapters)."""
+        names: list[str] = []
+        for s in self.slots:
+            for part, grad, name in (("lora_A", s.a, s.a_param), ("lora_B", s.b, s.b_param)):
+                if grad.kind is GradKind.NONFINITE:
+                    names.append(name or f"{s.path}.{part}.{s.adapter}")
+        names.extend(p.name for p in self.params if p.grad.kind is GradKind.NONFINITE)
+        return tuple(names)
+
+    @property
+    def dead_slots(self) -> tuple[SlotProbe, ...]:
+        return tuple(s for s in self.slots if s.dead)
+
+    def slot(self, layer: str, adapter: str) -> SlotProbe | None:
+        for s in self.slots:
+            if s.layer == layer and s.adapter == adapter:
+                return s
+        return None
+
+
+def _finite(value: float) -> bool:
+    return math.isfinite(value)

@@ -1,0 +1,333 @@
+"""``run_probe``: one forward and one backward pass that leaves the user's model exactly as it found it."""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import warnings
+from collections.abc import Iterator, Mapping
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from lora_lint.probe.batch import (
+    SEED,
+    BatchUnavailable,
+    ProbeBatch,
+    synthetic_batch,
+    user_batch,
+)
+from lora_lint.probe.devices import probe_device
+from lora_lint.probe.result import (
+    ABSENT,
+    Grad,
+    GradKind,
+    LayerTrace,
+    ParamProbe,
+    ProbeResult,
+    SlotProbe,
+)
+
+if TYPE_CHECKING:
+    from lora_lint.context import RuleContext
+    from lora_lint.facts.layers import LayerFacts
+
+
+def run_probe(ctx: RuleContext) -> ProbeResult | None:
+    """Probe the setup's model on its own device, with the user's batch or a synthetic one."""
+    model = ctx.setup.model
+    if model is None:
+        return None
+    device, note = probe_device(model, ctx.settings.device)
+    if note:
+        ctx.note(note)
+    return probe_model(model, ctx.setup.batch, base=ctx.model.base, layers=ctx.layers, device=device)
+
+
+def probe_model(model: Any, batch: Any, *, base: Any, layers: LayerFacts, device: Any) -> ProbeResult:
+    """Forward ``batch`` (or a synthetic batch built for ``base``), backward the loss, record gradients.
+
+    Nothing of size is copied: existing ``.grad`` tensors are set aside by reference and put back.
+    """
+    try:
+        inputs = synthetic_batch(base, device) if batch is None else user_batch(batch, model, base, device)
+    except BatchUnavailable as exc:
+        return ProbeResult(str(device), "", None, failure=str(exc), failure_stage="inputs")
+    with _untouched(model, device), _Tracer(model) as tracer:
+        return _forward_backward(model, inputs, layers, device, tracer)
+
+
+def _forward_backward(model: Any, inputs: ProbeBatch, layers: LayerFacts, device: Any, tracer: _Tracer) -> ProbeResult:
+    def failed(stage: str, why: str, **extra: Any) -> ProbeResult:
+        return ProbeResult(str(device), inputs.description, inputs.source, failure=why, failure_stage=stage, **extra)
+
+    try:
+        output = model(*inputs.args, **dict(inputs.kwargs))
+    except Exception as exc:  # the user's forward: any error is a finding, not a crash
+        return failed("forward", f"the forward pass raised {type(exc).__name__}: {_first_line(exc)}")
+    floats = _float_outputs(output)
+    loss, source = _loss_of(output, floats)
+    if loss is None:
+        return failed("loss", "the forward returned neither a loss nor a floating-point tensor to build one from")
+    loss_value = float(loss.detach().float())
+    nonfinite_out = _nonfinite_names(floats)
+    del floats
+    failure: tuple[str, str] | None = None
+    requires_grad = bool(loss.requires_grad)
+    if requires_grad:
+        try:
+            loss.backward()
+        except Exception as exc:  # e.g. an in-place edit of a saved tensor in the user's forward
+            failure = ("backward", f"the backward pass raised {type(exc).__name__}: {_first_line(exc)}")
+    del output, loss
+    slots, params = _gradients(model, layers, tracer)
+    result = ProbeResult(
+        device=str(device),
+        batch=inputs.description,
+        batch_source=inputs.source,
+        loss=loss_value,
+        loss_source=source,
+        loss_requires_grad=requires_grad,
+        failure=failure[1] if failure else None,
+        failure_stage=failure[0] if failure else None,
+        slots=slots,
+        params=params,
+        nonfinite_outputs=nonfinite_out,
+    )
+    if result.nonfinite_loss or result.nonfinite_outputs or result.nonfinite_grads:
+        result = replace(result, nonfinite_weights=_nonfinite_weights(model))
+    return result
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+# -- isolation: modes, dropout, RNG, grad mode and existing grads put back on the way out ----------
+
+
+@contextlib.contextmanager
+def _untouched(model: Any, device: Any) -> Iterator[None]:
+    """Train mode with dropout at zero and a fixed seed; everything restored afterwards.
+
+    Train mode because transformers only checkpoints activations in training, which decides whether
+    a reentrant setup loses its gradient; dropout at zero so the result does not depend on chance.
+    """
+    import torch
+    from torch.nn.modules.batchnorm import _BatchNorm
+    from torch.nn.modules.dropout import _DropoutNd
+
+    modules = list(model.modules())
+    modes = [(m, m.training) for m in modules]
+    dropouts = [(m, m.p) for m in modules if isinstance(m, _DropoutNd)]
+    grads = [(p, p.grad) for p in model.parameters() if p.requires_grad]
+    cuda = [device.index if device.index is not None else torch.cuda.current_device()] if device.type == "cuda" else []
+    with contextlib.ExitStack() as stack:
+        stack.enter_context(torch.random.fork_rng(devices=cuda))
+        stack.enter_context(warnings.catch_warnings())
+        warnings.simplefilter("ignore")
+        stack.enter_context(torch.inference_mode(False))
+        stack.enter_context(torch.enable_grad())
+        try:
+            torch.default_generator.manual_seed(SEED)  # torch.manual_seed would reseed every GPU
+            for index in cuda:
+                torch.cuda.default_generators[index].manual_seed(SEED)
+            for m in modules:
+                # BatchNorm uses its running statistics: in training it would update them
+                m.training = not isinstance(m, _BatchNorm)
+            for m, _ in dropouts:
+                m.p = 0.0
+            for p, _ in grads:
+                p.grad = None
+            yield
+        finally:
+            for p, grad in grads:
+                p.grad = grad
+            for m, rate in dropouts:
+                m.p = rate
+            for m, mode in modes:
+                m.training = mode
+            if cuda:
+                torch.cuda.empty_cache()
+
+
+class _Tracer:
+    """Forward hooks on every LoRA layer: was it called, with grad enabled, did its output need grad."""
+
+    def __init__(self, model: Any) -> None:
+        from peft.tuners.lora import LoraLayer
+
+        self.modules: dict[str, Any] = {p: m for p, m in model.named_modules() if isinstance(m, LoraLayer)}
+        self.records: dict[str, list[Any]] = {path: [0, 0, False, False] for path in self.modules}
+        self.checkpointing = _checkpointing(model)
+        self.handles: list[Any] = []
+
+    def __enter__(self) -> _Tracer:  # noqa: PYI034 - a private class, never subclassed
+        for path, module in self.modules.items():
+            self.handles.append(module.register_forward_hook(self._hook(self.records[path])))
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for handle in self.handles:
+            handle.remove()
+        self.handles.clear()
+
+    @staticmethod
+    def _hook(record: list[Any]) -> Any:
+        import torch
+
+        def hook(module: Any, args: tuple[Any, ...], output: Any) -> None:
+            record[0] += 1
+            record[1] += int(torch.is_grad_enabled())
+            record[2] = record[2] or any(isinstance(a, torch.Tensor) and a.requires_grad for a in args)
+            record[3] = record[3] or (isinstance(output, torch.Tensor) and output.requires_grad)
+
+        return hook
+
+    def trace(self, path: str) -> LayerTrace:
+        calls, grad_calls, inp, out = self.records.get(path, (0, 0, False, False))
+        return LayerTrace(calls, grad_calls, inp, out)
+
+    def checkpointing_of(self, path: str) -> str | None:
+        """The checkpointing kind of the nearest enclosing module that checkpoints, if any."""
+        parts = path.split(".")
+        for end in range(len(parts) - 1, -1, -1):
+            kind = self.checkpointing.get(".".join(parts[:end]))
+            if kind is not None:
+                return kind
+        return None
+
+
+def _checkpointing(model: Any) -> dict[str, str]:
+    """Module path -> "reentrant"/"non-reentrant" for modules with activation checkpointing switched on."""
+    found: dict[str, str] = {}
+    for path, module in model.named_modules():
+        if getattr(module, "gradient_checkpointing", False) is not True:
+            continue
+        # transformers internal: the checkpoint function is stored per module, usually a functools.partial
+        func = getattr(module, "_gradient_checkpointing_func", None)
+        reentrant = getattr(func, "keywords", {}).get("use_reentrant")
+        # torch treats an unspecified use_reentrant as True
+        found[path] = "non-reentrant" if reentrant is False else "reentrant"
+    return found
+
+
+# -- outputs and loss ------------------------------------------------------------------------------
+
+
+def _float_outputs(output: Any, name: str = "") -> list[tuple[str, Any]]:
+    """Every floating-point tensor in the output, by name, except the loss."""
+    import torch
+
+    if isinstance(output, torch.Tensor):
+        return [(name or "output", output)] if output.is_floating_point() else []
+    found: list[tuple[str, Any]] = []
+    if isinstance(output, Mapping):
+        for key, value in output.items():
+            if key != "loss":
+                found.extend(_float_outputs(value, f"{name}.{key}" if name else str(key)))
+    elif isinstance(output, (tuple, list)):
+        for i, value in enumerate(output):
+            found.extend(_float_outputs(value, f"{name or 'output'}[{i}]"))
+    return found
+
+
+def _loss_of(output: Any, floats: list[tuple[str, Any]]) -> tuple[Any, str | None]:
+    """The model's own loss when it returns one, else the mean of squares of its floating-point outputs."""
+    import torch
+
+    loss = output.get("loss") if isinstance(output, Mapping) else getattr(output, "loss", None)
+    if isinstance(loss, torch.Tensor) and loss.is_floating_point():
+        return (loss if loss.dim() == 0 else loss.mean()), "model"
+    if not floats:
+        return None, None
+    return sum(t.float().pow(2).mean() for _, t in floats), "surrogate"
+
+
+def _nonfinite_names(named: list[tuple[str, Any]]) -> tuple[str, ...]:
+    import torch
+
+    if not named:
+        return ()
+    flags = [torch.isfinite(t).all().cpu() for _, t in named]
+    return tuple(n for (n, _), ok in zip(named, torch.stack(flags).tolist()) if not ok)
+
+
+# -- gradients -------------------------------------------------------------------------------------
+
+
+def _gradients(model: Any, layers: LayerFacts, tracer: _Tracer) -> tuple[tuple[SlotProbe, ...], tuple[ParamProbe, ...]]:
+    """Summaries of every adapter's and every other trainable tensor's gradient, in one pass."""
+    by_name = dict(model.named_parameters(remove_duplicate=False))
+    adapter_ids: set[int] = set()
+    pairs: list[tuple[Any, Any]] = []
+    for slot in layers.slots():
+        a, b = by_name.get(slot.a_param or ""), by_name.get(slot.b_param or "")
+        adapter_ids.update(id(t) for t in (a, b) if t is not None)
+        pairs.append((a, b))
+    others = [(n, p) for n, p in model.named_parameters() if p.requires_grad and id(p) not in adapter_ids]
+    tensors = [t for pair in pairs for t in pair] + [p for _, p in others]
+    stats = _summaries([None if t is None else t.grad for t in tensors])
+    slots: list[SlotProbe] = []
+    paths = {layer.key: layer.path for layer in layers}
+    for i, slot in enumerate(layers.slots()):
+        path = paths.get(slot.layer, slot.layer)
+        slots.append(
+            SlotProbe(
+                layer=slot.layer,
+                path=path,
+                adapter=slot.adapter,
+                a=stats[2 * i],
+                b=stats[2 * i + 1],
+                b_is_zero=slot.b_is_zero,
+                trace=tracer.trace(path),
+                checkpointing=tracer.checkpointing_of(path),
+                a_param=slot.a_param,
+                b_param=slot.b_param,
+            )
+        )
+    offset = 2 * len(pairs)
+    params = tuple(ParamProbe(n, stats[offset + j]) for j, (n, _) in enumerate(others))
+    return tuple(slots), params
+
+
+def _summaries(grads: list[Any]) -> list[Grad]:
+    """Kind and norm of each gradient; the reductions are gathered per device to sync once."""
+    import torch
+
+    out: list[Grad] = [ABSENT] * len(grads)
+    by_device: dict[Any, list[int]] = {}
+    for i, g in enumerate(grads):
+        if g is not None:
+            by_device.setdefault(g.device, []).append(i)
+    for indices in by_device.values():
+        rows = []
+        for i in indices:
+            g = grads[i].coalesce().values() if grads[i].is_sparse else grads[i]
+            rows.append(
+                torch.stack(
+                    [
+                        torch.linalg.vector_norm(g, dtype=torch.float32),
+                        torch.linalg.vector_norm(g, ord=float("inf"), dtype=torch.float32),
+                    ]
+                )
+            )
+        for i, (norm, peak) in zip(indices, torch.stack(rows).tolist()):
+            if not math.isfinite(peak):
+                out[i] = Grad(GradKind.NONFINITE, norm)
+            elif peak == 0:
+                out[i] = Grad(GradKind.ZERO, 0.0)
+            else:
+                out[i] = Grad(GradKind.FINITE, norm)
+    return out
+
+
+def _nonfinite_weights(model: Any) -> tuple[str, ...]:
+    """Floating-point weights that hold NaN/Inf; only looked for once something came out non-finite."""
+    import torch
+
+    return tuple(
+        name
+        for name, p in model.named_parameters()
+        if p.is_floating_point() and not p.is_meta and not bool(torch.isfinite(p).all())
+    )
