@@ -63,7 +63,7 @@ class HeadFrozen(Rule):
             source = (
                 f"the checkpoint is {head.checkpoint_architecture}"
                 if head.checkpoint_architecture
-                else "it is not in the checkpoint"
+                else "no checkpoint of this task was loaded"
             )
             how = (
                 "only gets a LoRA update: its random base weights are frozen and not saved"

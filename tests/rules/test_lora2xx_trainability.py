@@ -12,10 +12,13 @@ import torch
 from lora_lint import Report, Severity, lint
 from tests.tiny_models import (
     bert_classifier,
+    distilbert_classifier,
     gpt2,
     llama,
     llama_kbit,
     lora,
+    moe,
+    on_meta,
     saved_llama_dir,
     t5,
     vit_classifier,
@@ -58,6 +61,10 @@ def _resized(rows: int = 136) -> Any:
     base = AutoModelForCausalLM.from_pretrained(saved_llama_dir())
     base.resize_token_embeddings(rows, mean_resizing=False)
     return base.eval()
+
+
+def test_a_correct_setup_built_on_the_meta_device_is_quiet() -> None:
+    assert not check(on_meta(lambda: lora(llama(), modules_to_save=["lm_head"]))).findings
 
 
 # -- LORA201 base-leak -----------------------------------------------------------------------------
@@ -206,6 +213,13 @@ def test_lora_on_a_fresh_head_does_not_save_its_random_weights() -> None:
     assert "only gets a LoRA update" in finding.message
 
 
+def test_every_fresh_head_of_distilbert_is_named() -> None:
+    model = lora(distilbert_classifier(), target_modules=["q_lin", "v_lin"], task_type=None)
+    assert sorted(f.location.module for f in only(check(model), "LORA203")) == ["classifier", "pre_classifier"]
+    seq_cls = lora(distilbert_classifier(), target_modules=["q_lin", "v_lin"], task_type="SEQ_CLS")
+    assert not check(seq_cls).findings
+
+
 def test_a_head_loaded_from_a_masked_lm_checkpoint_names_that_checkpoint(tmp_path) -> None:
     from transformers import BertForMaskedLM, BertForSequenceClassification
 
@@ -346,6 +360,13 @@ def test_a_lora_layer_wrapping_a_lora_layer_is_nested() -> None:
     attn.q_proj = Linear(attn.q_proj, "outer", config=LoraConfig(r=4), r=4, lora_alpha=8)
     report = lint(model, select=["LORA206"], probe=False)
     assert [f.location.module for f in report.findings] == ["base_model.model.model.layers.0.self_attn.q_proj.base_layer"]
+
+
+def test_stacked_target_parameters_wrappers_are_not_nested() -> None:
+    model = lora(
+        moe(), target_modules=["q_proj"], target_parameters=["experts.gate_up_proj", "experts.down_proj"], lora_dropout=0.0
+    )
+    assert not check(model).findings
 
 
 def test_several_adapters_on_one_model_are_not_nested(tmp_path) -> None:
