@@ -12,6 +12,7 @@ from pytest_lora.assertions import (
     assert_adapters_trainable,
     assert_alpha_ratio,
     assert_base_frozen,
+    assert_matches_lock,
     assert_scaling_consistent,
     assert_targets_matched,
 )
@@ -21,6 +22,7 @@ __all__ = [
     "assert_adapters_trainable",
     "assert_alpha_ratio",
     "assert_base_frozen",
+    "assert_matches_lock",
     "assert_scaling_consistent",
     "assert_targets_matched",
 ]

@@ -8,21 +8,25 @@ why: a check that could not run proves nothing.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from lora_lint.api import lint
 from lora_lint.context import Setup
+from lora_lint.errors import LoraLintError
 from lora_lint.report import Report
 from lora_lint.rules._base import NEED_LABELS, Needs
 from lora_lint.settings import Settings
-from pytest_lora.state import current_settings
+from pytest_lora.state import current_item, current_settings, run_state
 
 __all__ = [
     "assert_adapters_receive_grad",
     "assert_adapters_trainable",
     "assert_alpha_ratio",
     "assert_base_frozen",
+    "assert_matches_lock",
     "assert_scaling_consistent",
     "assert_targets_matched",
 ]
@@ -76,6 +80,51 @@ def assert_adapters_receive_grad(model: Any, batch: Any = None) -> None:
     """
     __tracebackhide__ = True
     _assert_rules("assert_adapters_receive_grad", model, GRADIENT, batch=batch, probe=True)
+
+
+def assert_matches_lock(model_or_path: Any, lock: str | os.PathLike[str]) -> None:
+    """The adapter's r, lora_alpha, use_rslora, patterns and targets are still those of its lock (LORA304).
+
+    ``model_or_path`` is a live PeftModel, an adapter folder or a run folder; a relative ``lock`` is
+    read next to the test file. Like a snapshot: ``pytest --lora-update-locks`` writes the lock (or
+    rewrites one that no longer matches) instead of failing; review the file and commit it.
+    """
+    __tracebackhide__ = True
+    from lora_lint import lock as locks
+
+    item = current_item()
+    path = Path(lock)
+    if not path.is_absolute() and item is not None:
+        path = item.path.parent / path
+    state = run_state(item.config) if item is not None else None
+    try:
+        if state is not None and state.update_locks:
+            if not _lock_holds(model_or_path, path):
+                path.parent.mkdir(parents=True, exist_ok=True)
+                state.written_locks.append(locks.write_lock(model_or_path, path))
+            return
+        if not path.is_file():
+            raise AssertionError(
+                f"assert_matches_lock: lock file {path} does not exist. Run pytest with --lora-update-locks "
+                "to record it from this setup, then review and commit it."
+            )
+        message = failure_message("assert_matches_lock", locks.check_lock(model_or_path, path))
+    except LoraLintError as exc:
+        raise AssertionError(f"assert_matches_lock: {exc}") from None
+    if message is not None:
+        raise AssertionError(f"{message}\nIf the change is intended, run pytest with --lora-update-locks to re-record {path}.")
+
+
+def _lock_holds(source: Any, path: Path) -> bool:
+    """True when ``path`` is a readable lock that ``source`` matches (then an update leaves it alone)."""
+    from lora_lint import lock as locks
+
+    if not path.is_file():
+        return False
+    try:
+        return not locks.check_lock(source, path).failing("warning")
+    except LoraLintError:  # a malformed lock is rewritten
+        return False
 
 
 def lint_codes(

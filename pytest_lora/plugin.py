@@ -79,6 +79,15 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Col
     return None
 
 
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
+    written = run_state(config).written_locks
+    if written:
+        terminalreporter.write_sep("-", f"lora-lint: {len(written)} lock(s) written (--lora-update-locks)")
+        for path in written:
+            shown = path.relative_to(config.rootpath) if path.is_relative_to(config.rootpath) else path
+            terminalreporter.write_line(f"  {shown}")
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_protocol(item: pytest.Item) -> Generator[None, Any, None]:
     token = CURRENT_ITEM.set(item)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -28,8 +28,10 @@ class LoraRunState:
     update_locks: bool = False
     #: ``lora_factories`` from the ini file, in order (zero-code mode)
     factories: tuple[str, ...] = ()
-    #: the folder relative factory paths and lock files are read from (the ini file's folder)
+    #: the folder relative factory paths are read from (the ini file's folder)
     rootpath: Path = Path(".")
+    #: lock files ``assert_matches_lock`` wrote under ``--lora-update-locks``, for the summary
+    written_locks: list[Path] = field(default_factory=list)
 
 
 STATE_KEY = pytest.StashKey[LoraRunState]()

@@ -10,6 +10,7 @@ from pytest_lora import (
     assert_adapters_trainable,
     assert_alpha_ratio,
     assert_base_frozen,
+    assert_matches_lock,
     assert_scaling_consistent,
     assert_targets_matched,
 )
@@ -45,6 +46,12 @@ def test_the_scale_is_what_we_tuned(setup):
 def test_every_adapter_receives_gradient(setup):
     model, batch = setup
     assert_adapters_receive_grad(model, batch)
+
+
+def test_the_config_is_still_the_one_we_recorded(setup):
+    # lora.lock.json sits next to this file; `pytest --lora-update-locks` re-records it on purpose
+    model, _ = setup
+    assert_matches_lock(model, "lora.lock.json")
 
 
 @pytest.mark.lora(fail_on="warning")
