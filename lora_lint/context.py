@@ -15,6 +15,7 @@ from lora_lint.settings import Settings
 if TYPE_CHECKING:
     from lora_lint.facts.layers import LayerFacts
     from lora_lint.facts.model import ModelFacts
+    from lora_lint.facts.parts import ModelParts
     from lora_lint.facts.targeting import TargetingFacts
     from lora_lint.facts.training import TrainingFacts
 
@@ -111,6 +112,13 @@ class RuleContext:
         from lora_lint.facts.targeting import collect_targeting
 
         return collect_targeting(self.model)
+
+    @cached_property
+    def parts(self) -> ModelParts:
+        """Towers (vision/language, encoder/decoder), MoE routers and fused routed-expert parameters."""
+        from lora_lint.facts.parts import collect_parts
+
+        return collect_parts(self.model)
 
     @cached_property
     def training(self) -> TrainingFacts:

@@ -89,6 +89,68 @@ def t5() -> Any:
     return T5ForConditionalGeneration(cfg).eval()
 
 
+def distilbert_classifier(num_labels: int = 3) -> Any:
+    """DistilBERT's head is ``pre_classifier`` + ``classifier``: a suffix match on "classifier" takes both."""
+    from transformers import DistilBertConfig, DistilBertForSequenceClassification
+
+    _seeded()
+    cfg = DistilBertConfig(
+        dim=64, hidden_dim=128, n_layers=2, n_heads=4, vocab_size=128, max_position_embeddings=64, num_labels=num_labels
+    )
+    return DistilBertForSequenceClassification(cfg).eval()
+
+
+def moe_config(model_type: str = "mixtral", **overrides: Any) -> Any:
+    """A tiny MoE config: 4 experts, 2 per token (transformers 5 fuses the experts into 3-D parameters)."""
+    from transformers import AutoConfig
+
+    values: dict[str, Any] = dict(
+        hidden_size=64,
+        intermediate_size=128,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        vocab_size=128,
+        max_position_embeddings=64,
+        num_experts_per_tok=2,
+    )
+    if model_type in ("qwen2_moe", "qwen3_moe"):
+        values.update(num_experts=4, moe_intermediate_size=32)
+        if model_type == "qwen2_moe":
+            values.update(shared_expert_intermediate_size=64)
+    else:
+        values.update(num_local_experts=4)
+    values.update(overrides)
+    return AutoConfig.for_model(model_type, **values)
+
+
+def moe(model_type: str = "mixtral", **overrides: Any) -> Any:
+    """A tiny causal-LM MoE (Mixtral by default; also "qwen2_moe", "phimoe", "gpt_oss")."""
+    from transformers import AutoModelForCausalLM
+
+    _seeded()
+    return AutoModelForCausalLM.from_config(moe_config(model_type, **overrides)).eval()
+
+
+def llava() -> Any:
+    """A tiny vision-language model: a CLIP vision tower and a Llama language model, both with ``q_proj``."""
+    from transformers import CLIPVisionConfig, LlavaConfig, LlavaForConditionalGeneration
+
+    _seeded()
+    vision = CLIPVisionConfig(
+        hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4, image_size=32, patch_size=8,
+        projection_dim=32,
+    )
+    cfg = LlavaConfig(vision_config=vision, text_config=llama_config(), image_token_index=127)
+    return LlavaForConditionalGeneration(cfg).eval()
+
+
+def on_meta(build: Any, *args: Any, **kwargs: Any) -> Any:
+    """Run a builder on the meta device: the module tree without weights, as ``--model DIR`` builds it."""
+    with torch.device("meta"):
+        return build(*args, **kwargs)
+
+
 class MLP(nn.Module):
     """A plain custom module, the kind peft's own tests use."""
 

@@ -37,6 +37,28 @@ class BaseModule:
     out_features: int | None
     #: a LoRA layer currently sits at this key
     wrapped: bool
+    #: a transformers ``PreTrainedModel`` of its own (a tower: vision encoder, language model, T5 stack)
+    is_submodel: bool = False
+
+
+@dataclass(frozen=True)
+class BaseParameter:
+    """One parameter registered directly on a base module (LoRA wrappers seen through)."""
+
+    module: str
+    name: str
+    shape: tuple[int, ...]
+
+    @property
+    def key(self) -> str:
+        return f"{self.module}.{self.name}" if self.module else self.name
+
+    @property
+    def numel(self) -> int:
+        n = 1
+        for d in self.shape:
+            n *= d
+        return n
 
 
 @dataclass(frozen=True)
@@ -57,6 +79,8 @@ class ModelFacts:
     base_modules: tuple[BaseModule, ...]
     #: keys where a PeftModel sits inside another, or a LoRA layer inside a LoRA layer
     nested: tuple[str, ...]
+    #: parameters each base module holds itself (``recurse=False``), as peft's ``target_parameters`` sees them
+    base_parameters: tuple[BaseParameter, ...] = ()
 
     @property
     def base_keys(self) -> tuple[str, ...]:
@@ -142,6 +166,13 @@ def _nested(model: Any) -> tuple[str, ...]:
     return tuple(found)
 
 
+def peft_supports_target_parameters() -> bool:
+    """peft >= 0.17 lets LoRA wrap bare parameters (fused MoE experts) through ``target_parameters``."""
+    from peft import LoraConfig
+
+    return "target_parameters" in LoraConfig.__dataclass_fields__
+
+
 def config_from_kwargs(kwargs: Mapping[str, Any]) -> Any:
     """A LoraConfig from keyword arguments as written in a file or saved beside an adapter."""
     from peft import LoraConfig
@@ -165,7 +196,10 @@ def collect_model_facts(setup: Setup) -> ModelFacts:
         active = _active_adapters(holder)
     cfg = getattr(base, "config", None)
     modules: list[BaseModule] = []
+    params: list[BaseParameter] = []
     if base is not None:
+        from transformers import PreTrainedModel
+
         kinds = adaptable_types()
         for key, module, wrapped in walk_base(base):
             i, o = _in_out(module) if isinstance(module, kinds) else (None, None)
@@ -178,7 +212,11 @@ def collect_model_facts(setup: Setup) -> ModelFacts:
                     in_features=i,
                     out_features=o,
                     wrapped=wrapped,
+                    is_submodel=isinstance(module, PreTrainedModel),
                 )
+            )
+            params.extend(
+                BaseParameter(key, name, tuple(p.shape)) for name, p in module.named_parameters(recurse=False)
             )
     archs = getattr(cfg, "architectures", None) or []
     return ModelFacts(
@@ -192,6 +230,7 @@ def collect_model_facts(setup: Setup) -> ModelFacts:
         num_hidden_layers=_depth(cfg),
         base_modules=tuple(modules),
         nested=_nested(model) if model is not None else (),
+        base_parameters=tuple(params),
     )
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from lora_lint.facts.conversion import Conversion, peft_conversion
 from lora_lint.facts.model import ModelFacts
 from lora_lint.facts.suggest import closest_names
 
@@ -17,6 +19,35 @@ PEFT_DEFAULT_SAVED = {
     "TOKEN_CLS": ("classifier", "score"),
     "QUESTION_ANS": ("qa_outputs",),
 }
+
+
+#: characters that make an entry a regular expression ("." alone is a dotted path, not a regex)
+REGEX_CHARS = frozenset("*+?[](){}|\\^$")
+_NAME_RE = re.compile(r"^[\w.\-]+$")
+_PLAIN_SPLIT_RE = re.compile(r"[|,\s]+")
+
+
+def is_regex(text: str) -> bool:
+    """Whether ``text`` holds regex characters (a list entry with them is still matched literally)."""
+    return any(ch in REGEX_CHARS for ch in text)
+
+
+@dataclass(frozen=True)
+class Misuse:
+    """An entry that peft reads differently from how it looks (a plain name given as a regex string, a regex in a list)."""
+
+    #: "plain-name-string", "partial-regex-string", "regex-in-list" or "invalid-regex"
+    kind: str
+    #: list entries that say what the entry was likely meant to match
+    names: tuple[str, ...]
+    #: adaptable modules the entry would reach if read as meant
+    reaches: tuple[str, ...]
+    #: a full-path regex (for a single string ``target_modules``) reaching the same modules, when there is one
+    regex: str | None = None
+    #: names among ``names`` that reach no module, each with its closest real names
+    unknown: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    #: the regex compiler's complaint, for "invalid-regex"
+    error: str | None = None
 
 
 @dataclass(frozen=True)
@@ -33,6 +64,11 @@ class EntryMatch:
     from_default: bool = False
     #: real names to suggest when nothing matched
     closest: tuple[str, ...] = ()
+    #: set when peft reads the entry differently from how it looks (see :class:`Misuse`)
+    misuse: Misuse | None = None
+    #: the ``target_parameters`` name peft rewrote this entry to (transformers 5 fused MoE experts);
+    #: ``matches`` then holds the parameter keys it reaches
+    converted_to: str | None = None
 
 
 @dataclass(frozen=True)
@@ -49,6 +85,10 @@ class TargetingFacts:
     targeted: tuple[str, ...]
     #: why targets cannot be checked against a model (no base, remote code), or None
     cannot_verify: str | None = None
+    #: base parameter keys peft wraps through ``target_parameters`` (peft >= 0.17), its own MoE rewrite included
+    targeted_parameters: tuple[str, ...] = ()
+    #: why peft refuses to rewrite the targets for transformers 5 (e.g. ``w1`` without ``w3``), or None
+    conversion_error: str | None = None
 
     def field_entries(self, field: str) -> tuple[EntryMatch, ...]:
         return tuple(e for e in self.entries if e.field == field)
@@ -67,7 +107,10 @@ def _matches(config: Any, keys: Iterable[str]) -> tuple[str, ...]:
 
     found = []
     for key in keys:
-        hit = check_target_module_exists(config, key)
+        try:
+            hit = check_target_module_exists(config, key)
+        except re.error:  # an invalid regex string matches nothing (peft itself would raise)
+            return ()
         if hit and type(hit).__name__ != "_ExcludedModule":
             found.append(key)
     return tuple(found)
@@ -116,7 +159,8 @@ def _expand_all_linear(config: Any, base: Any) -> tuple[str, ...]:
     from peft.tuners.tuners_utils import _maybe_include_all_linear_layers
 
     clone = _cfg_with(config, target_modules=ALL_LINEAR)
-    return tuple(sorted(_maybe_include_all_linear_layers(clone, base).target_modules))
+    expanded: Any = _maybe_include_all_linear_layers(clone, base)
+    return tuple(sorted(expanded.target_modules))
 
 
 def _saved_matches(entry: str, keys: Iterable[str]) -> tuple[str, ...]:
@@ -129,7 +173,80 @@ def _pattern_matches(pattern: str, keys: Iterable[str]) -> tuple[str, ...]:
     # peft internal: get_pattern_key picks the rank_pattern/alpha_pattern key for a module.
     from peft.utils.other import get_pattern_key
 
-    return tuple(k for k in keys if get_pattern_key([pattern], k) == pattern)
+    try:
+        return tuple(k for k in keys if get_pattern_key([pattern], k) == pattern)
+    except re.error:
+        return ()
+
+
+def parameter_matches(entry: str, keys: Iterable[str]) -> tuple[str, ...]:
+    """Parameter keys a ``target_parameters`` entry selects.
+
+    peft internal: BaseTuner._inject_parameters matches ``f"{module}.{param}"`` exactly or by a
+    ``"." + entry`` suffix; the rule is inline there, so it is restated here.
+    """
+    return tuple(k for k in keys if k == entry or k.endswith(f".{entry}"))
+
+
+def _compiles(pattern: str) -> str | None:
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        return str(exc)
+    return None
+
+
+def _leaf_names(keys: Iterable[str]) -> tuple[str, ...]:
+    return tuple(sorted({k.rsplit(".", 1)[-1] for k in keys}))
+
+
+def _names_regex(names: Iterable[str]) -> str | None:
+    names = sorted({re.escape(n) for n in names})
+    if not names:
+        return None
+    inner = names[0] if len(names) == 1 else "(" + "|".join(names) + ")"
+    return rf".*\.{inner}"
+
+
+def _misuse(
+    config: Any, entry: str, as_string: bool, keys: tuple[str, ...], adaptable: set[str], leaf_names: list[str]
+) -> Misuse | None:
+    """How an entry that matched nothing was likely meant, when peft's reading explains the miss."""
+    if as_string:
+        error = _compiles(entry)
+        if error is not None:
+            return Misuse("invalid-regex", (), (), None, (), error)
+        plain = [n for n in _PLAIN_SPLIT_RE.split(entry.strip().strip("()")) if n]
+        if plain and all(_NAME_RE.match(n) for n in plain):
+            reach: list[str] = []
+            unknown: list[tuple[str, tuple[str, ...]]] = []
+            for name in plain:
+                hits = [k for k in _matches(_name_only(config, {name}), keys) if k in adaptable]
+                reach.extend(hits)
+                if not hits:
+                    unknown.append((name, closest_names(name, leaf_names)))
+            found = sorted(set(reach))
+            known = [n for n in plain if n not in dict(unknown)]
+            return Misuse("plain-name-string", tuple(plain), tuple(found), _names_regex(known), tuple(unknown))
+        rx = re.compile(entry)
+        found = sorted(k for k in keys if k in adaptable and rx.search(k))
+        if not found:
+            return None
+        widened = ".*" + entry.lstrip("^")
+        full = re.compile(widened) if _compiles(widened) is None else None
+        widened_ok = full is not None and all(full.fullmatch(k) for k in found)
+        return Misuse("partial-regex-string", _leaf_names(found), tuple(found), widened if widened_ok else None)
+    if not is_regex(entry):
+        return None
+    error = _compiles(entry)
+    if error is not None:
+        return Misuse("regex-in-list", (), (), None, (), error)
+    rx = re.compile(entry)
+    found = sorted(k for k in keys if k in adaptable and rx.fullmatch(k))
+    whole = entry if found else None
+    if not found:
+        found = sorted(k for k in keys if k in adaptable and rx.search(k))
+    return Misuse("regex-in-list", _leaf_names(found), tuple(found), whole)
 
 
 def _layer_matches(config: Any, index: int, keys: Iterable[str]) -> tuple[str, ...]:
@@ -154,11 +271,17 @@ def _one_adapter(facts: ModelFacts, adapter: str, config: Any) -> TargetingFacts
         {k.rsplit(".", 1)[-1] for k in adaptable_keys} | {".".join(k.split(".")[-2:]) for k in adaptable_keys}
     )
     entries: list[EntryMatch] = []
+    param_keys = tuple(p.key for p in facts.base_parameters)
+    # A config from a file has not been through peft's transformers-5 MoE rewrite yet; a live one has.
+    conv = peft_conversion(config, facts.base) if adapter in facts.raw_configs else Conversion(config)
 
-    def add(field: str, entry: str, matched: tuple[str, ...], default: bool = False) -> None:
+    def add(field: str, entry: str, matched: tuple[str, ...], default: bool = False, as_string: bool = False) -> None:
         adaptable = tuple(k for k in matched if k in adaptable_keys)
         closest = closest_names(entry, leaf_names) if not adaptable else ()
-        entries.append(EntryMatch(field, entry, matched, adaptable, default, closest))
+        misuse = None
+        if not matched and field in ("target_modules", "exclude_modules"):
+            misuse = _misuse(config, entry, as_string, keys, adaptable_keys, leaf_names)
+        entries.append(EntryMatch(field, entry, matched, adaptable, default, closest, misuse))
 
     # target_modules
     effective = config
@@ -168,12 +291,18 @@ def _one_adapter(facts: ModelFacts, adapter: str, config: Any) -> TargetingFacts
             add("target_modules", user_targets, expanded)
             effective = _cfg_with(config, target_modules=set(expanded))
         else:
-            add("target_modules", user_targets, _matches(_name_only(config, user_targets), keys))
+            add("target_modules", user_targets, _matches(_name_only(config, user_targets), keys), as_string=True)
             effective = _cfg_with(config, target_modules=user_targets)
     elif user_targets:
         for entry in user_targets:
+            if entry in conv.renamed:
+                hits = parameter_matches(conv.renamed[entry], param_keys)
+                entries.append(EntryMatch("target_modules", entry, hits, hits, from_default, converted_to=conv.renamed[entry]))
+                continue
             add("target_modules", entry, _matches(_name_only(config, {entry}), keys), from_default)
         effective = _cfg_with(config, target_modules=set(user_targets))
+    if conv.config is not config:
+        effective = _cfg_with(config, target_modules=conv.config.target_modules)
     targeted = tuple(k for k in _matches(effective, keys) if k in adaptable_keys)
 
     raw = facts.raw_configs.get(adapter, {})
@@ -186,14 +315,25 @@ def _one_adapter(facts: ModelFacts, adapter: str, config: Any) -> TargetingFacts
 
     exclude = config.exclude_modules if hasattr(config, "exclude_modules") else None
     if isinstance(exclude, str):
-        add("exclude_modules", exclude, _matches(_name_only(config, exclude), keys))
+        add("exclude_modules", exclude, _matches(_name_only(config, exclude), keys), as_string=True)
     elif exclude:
         for entry in sorted(exclude):
             add("exclude_modules", entry, _matches(_name_only(config, {entry}), keys))
 
+    written_params = _target_parameters(raw, config)
+    for entry in sorted(written_params):
+        hits = parameter_matches(entry, param_keys)
+        entries.append(EntryMatch("target_parameters", entry, hits, hits))
+    targeted_params = sorted(
+        {k for entry in (*written_params, *conv.target_parameters) for k in parameter_matches(entry, param_keys)}
+    )
+
+    # patterns apply to targeted modules and to targeted parameters (peft's MoE rewrite adds such keys itself)
     for field in ("rank_pattern", "alpha_pattern"):
         for entry in sorted(getattr(config, field, None) or {}):
-            add(field, entry, _pattern_matches(entry, targeted))
+            hits = _pattern_matches(entry, (*targeted, *targeted_params))
+            closest = () if hits else closest_names(entry, leaf_names)
+            entries.append(EntryMatch(field, entry, hits, hits, closest=closest))
 
     layers = config.layers_to_transform
     if layers is not None:
@@ -207,7 +347,19 @@ def _one_adapter(facts: ModelFacts, adapter: str, config: Any) -> TargetingFacts
         targets_from_default=from_default,
         entries=tuple(entries),
         targeted=targeted,
+        targeted_parameters=tuple(targeted_params),
+        conversion_error=conv.error,
     )
+
+
+def _target_parameters(raw: Mapping[str, Any] | None, config: Any) -> tuple[str, ...]:
+    """``target_parameters`` as written, else from the live config (a field since peft 0.17)."""
+    value = raw.get("target_parameters") if raw else None
+    if value is None:
+        value = getattr(config, "target_parameters", None)
+    if not value:
+        return ()
+    return (value,) if isinstance(value, str) else tuple(value)
 
 
 def entries_by_field(facts: Mapping[str, TargetingFacts], field: str) -> list[tuple[str, EntryMatch]]:

@@ -10,6 +10,7 @@ from lora_lint.findings import Basis, Finding, Severity
 from lora_lint.hookspecs import RegisterRule
 from lora_lint.plugins import hookimpl
 from lora_lint.rules._base import Needs, Rule
+from lora_lint.selection import is_selected
 
 
 class TargetUnmatched(Rule):
@@ -58,8 +59,9 @@ class TargetUnmatched(Rule):
                 else:
                     ctx.note(f"targets of adapter {adapter!r} not checked: {facts.cannot_verify}", self.code)
                 continue
+            explained = _misuse_reported(ctx)
             for entry in facts.field_entries("target_modules"):
-                if entry.adaptable:
+                if entry.adaptable or (explained and entry.misuse is not None):
                     continue
                 yield self._unmatched(ctx, adapter, entry, facts.targets_from_default)
 
@@ -92,6 +94,12 @@ class TargetUnmatched(Rule):
 
 def _is_regex(text: str) -> bool:
     return any(ch in text for ch in "*+?[](){}|\\^$")
+
+
+def _misuse_reported(ctx: RuleContext) -> bool:
+    """LORA102 explains entries peft reads differently from how they look; report them once, there."""
+    s = ctx.settings
+    return is_selected("LORA102", s.select, s.ignore, s.extend_select)
 
 
 @hookimpl

@@ -1,0 +1,24 @@
+"""LORA106 cases: a tiny Mixtral (fused experts) adapted through attention only vs with target_parameters."""
+
+from __future__ import annotations
+
+from lora_lint.context import Setup
+from tests.tiny_models import moe, on_meta
+
+CODE = "LORA106"
+SEED = {"r": 8, "lora_alpha": 16, "lora_dropout": 0.0, "bias": "none", "task_type": "CAUSAL_LM"}
+
+
+def _config_route(**config):
+    return Setup("mixtral + lora.json", base_model=on_meta(moe), lora_configs={"default": {**SEED, **config}}, weights=False)
+
+
+def bad(tmp_path):
+    return _config_route(target_modules=["q_proj", "k_proj", "v_proj", "o_proj"])
+
+
+def good(tmp_path):
+    return _config_route(
+        target_modules=["q_proj", "k_proj", "v_proj", "o_proj"],
+        target_parameters=["experts.gate_up_proj", "experts.down_proj"],
+    )
