@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -12,12 +11,11 @@ from typing import Any
 import pytest
 
 from lora_lint.errors import UsageError
+from lora_lint.probe.devices import parse_device
 from lora_lint.settings import FAIL_ON_CHOICES, Settings, find_pyproject, settings_from_pyproject
 
 #: The keyword arguments ``@pytest.mark.lora(...)`` takes; its help text in plugin.py lists the same.
 MARKER_KEYS = ("select", "ignore", "fail_on", "device")
-
-_DEVICE_RE = re.compile(r"^(auto|cpu|cuda(:\d+)?)$")
 
 
 @dataclass(frozen=True)
@@ -42,10 +40,11 @@ CURRENT_ITEM: ContextVar[pytest.Item | None] = ContextVar("pytest_lora_current_i
 
 
 def check_device(device: str, where: str) -> str:
-    """``auto``, ``cpu``, ``cuda`` or ``cuda:N``, else a usage error naming where it was set."""
-    if not _DEVICE_RE.match(device):
-        raise UsageError(f"{where}: device must be auto, cpu, cuda or cuda:N, not {device!r}")
-    return device
+    """``auto``, ``cpu``, ``cuda`` or ``cuda:N`` (normalised), else a usage error naming where it was set."""
+    try:
+        return parse_device(device)
+    except UsageError as exc:
+        raise UsageError(f"{where}: {exc}") from None
 
 
 def build_state(config: pytest.Config) -> LoraRunState:
@@ -59,7 +58,7 @@ def build_state(config: pytest.Config) -> LoraRunState:
             raise UsageError(f"lora_fail_on must be one of {', '.join(FAIL_ON_CHOICES)}, not {fail_on!r}")
         device = config.getoption("lora_device") or config.getini("lora_device") or None
         if device is not None:
-            check_device(device, "--lora-device / lora_device")
+            device = check_device(device, "--lora-device / lora_device")
         no_probe = bool(config.getoption("lora_no_probe")) or bool(config.getini("lora_no_probe"))
         settings = settings.merged(fail_on=fail_on, device=device, probe=False if no_probe else None)
     except UsageError as exc:
@@ -109,8 +108,9 @@ def _apply_marker(settings: Settings, args: tuple[Any, ...], kwargs: Mapping[str
     if unknown:
         pytest.fail(f"{usage} got unknown argument(s) {', '.join(unknown)}", pytrace=False)
     try:
-        if kwargs.get("device") is not None:
-            check_device(str(kwargs["device"]), "@pytest.mark.lora")
-        return settings.merged(**kwargs)
+        values = dict(kwargs)
+        if values.get("device") is not None:
+            values["device"] = check_device(str(values["device"]), "@pytest.mark.lora")
+        return settings.merged(**values)
     except UsageError as exc:
         pytest.fail(f"@pytest.mark.lora: {exc}", pytrace=False)

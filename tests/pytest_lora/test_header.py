@@ -36,3 +36,17 @@ def test_with_device_auto_the_header_says_what_auto_resolved_to(pytester: pytest
 def test_quiet_runs_print_no_header(pytester: pytest.Pytester) -> None:
     pytester.makepyfile("def test_nothing():\n    pass\n")
     pytester.runpytest("-q").stdout.no_fnmatch_line("lora-lint *")
+
+
+def test_the_plugin_imports_no_torch_until_something_needs_it(pytester: pytest.Pytester) -> None:
+    # the plugin is active in every pytest session of an environment that has lora-lint installed
+    pytester.makepyfile(
+        """
+        import sys
+
+        def test_nothing_heavy_imported(lora_lint):
+            assert lora_lint.settings.probe
+            assert not {"torch", "transformers", "peft", "bitsandbytes"} & set(sys.modules)
+        """
+    )
+    pytester.runpytest_subprocess("-q").assert_outcomes(passed=1)
