@@ -64,7 +64,7 @@ def _resized(rows: int = 136) -> Any:
 
 
 def test_a_correct_setup_built_on_the_meta_device_is_quiet() -> None:
-    assert not check(on_meta(lambda: lora(llama(), modules_to_save=["lm_head"]))).findings
+    assert not check(lora(on_meta(llama), modules_to_save=["lm_head"])).findings
 
 
 # -- LORA201 base-leak -----------------------------------------------------------------------------
@@ -164,10 +164,11 @@ def test_a_reused_config_with_inference_mode_names_the_config(tmp_path) -> None:
     assert "LoraConfig has inference_mode=True" in finding.message
 
 
-def test_kbit_preparation_after_wrapping_is_named_as_the_cause() -> None:
+@pytest.mark.parametrize("bits", [4, 8])
+def test_kbit_preparation_after_wrapping_is_named_as_the_cause(bits) -> None:
     from peft import prepare_model_for_kbit_training
 
-    model = prepare_model_for_kbit_training(lora(llama_kbit(4)))
+    model = prepare_model_for_kbit_training(lora(llama_kbit(bits)))
     (finding,) = only(check(model), "LORA202")
     assert "prepare_model_for_kbit_training was called after get_peft_model" in finding.message
     assert "before get_peft_model" in finding.hint
