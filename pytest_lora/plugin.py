@@ -16,8 +16,8 @@ from pytest_lora.state import CURRENT_ITEM, STATE_KEY, build_state, node_setting
 
 MARKER_HELP = (
     "lora(select=None, ignore=None, fail_on=None, device=None): lora-lint settings for this test's "
-    "lora_lint fixture and assert_* helpers (codes or prefixes such as 'LORA4'; fail_on "
-    "error|warning|info|never; device auto|cpu|cuda|cuda:N)."
+    "lora_lint fixture (codes or prefixes such as 'LORA4'; fail_on error|warning|info|never; "
+    "device auto|cpu|cuda|cuda:N, which the assert_* helpers follow too)."
 )
 
 
@@ -28,7 +28,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         dest="lora_device",
         default=None,
         metavar="DEVICE",
-        help="device for the lora-lint probe: auto|cpu|cuda|cuda:N (default auto: cuda when available).",
+        help="where lora-lint places models it builds and probes: auto|cpu|cuda|cuda:N (default auto: "
+        "cuda when available); a live model is probed where it sits.",
     )
     group.addoption(
         "--lora-fail-on",
@@ -49,7 +50,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         dest="lora_update_locks",
         action="store_true",
         default=False,
-        help="assert_matches_lock writes the lock files instead of comparing against them.",
+        help="assert_matches_lock records missing or drifted lock files instead of failing.",
     )
     parser.addini("lora_device", "default for --lora-device", default="")
     parser.addini("lora_fail_on", "default for --lora-fail-on", default="")
