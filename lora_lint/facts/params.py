@@ -73,6 +73,8 @@ class ParamFacts:
     unowned_layers: tuple[str, ...]
     #: the user's model is in train mode (PeftModel.from_pretrained leaves it in eval mode without is_trainable)
     training: bool = True
+    #: peft_type of every config on the model ("LORA", "IA3", "PROMPT_TUNING", ...)
+    peft_methods: tuple[str, ...] = ()
 
     def __iter__(self) -> Iterator[ParamFact]:
         return iter(self.params)
@@ -197,6 +199,14 @@ def _classify(model: Any, facts: ModelFacts) -> list[tuple[str, str, Kind, str, 
     return out
 
 
+def _peft_methods(model: Any) -> tuple[str, ...]:
+    configs = getattr(model, "peft_config", None)
+    if not isinstance(configs, Mapping):
+        return ()
+    kinds = (getattr(c, "peft_type", None) for c in configs.values())
+    return tuple(dict.fromkeys(str(getattr(k, "value", k)) for k in kinds if k is not None))
+
+
 def _optimizer_ids(optimizer: Any) -> list[int] | None:
     groups = getattr(optimizer, "param_groups", None)
     if groups is None:
@@ -308,6 +318,7 @@ def collect_params(setup: Setup, model_facts: ModelFacts, layer_facts: LayerFact
         nested=_peft_containers(model),
         unowned_layers=_unowned_layers(model, prefix),
         training=bool(getattr(model, "training", True)),
+        peft_methods=_peft_methods(model),
     )
 
 

@@ -49,8 +49,10 @@ class NoAdapter(Rule):
         if len(ctx.layers):
             return
         facts = ctx.params
-        if facts.adapter_params():
-            ctx.note("the model uses a PEFT method other than LoRA: LoRA checks do not apply", self.code)
+        other = [m for m in facts.peft_methods if m != "LORA"]
+        if facts.adapter_params() or other:
+            method = ", ".join(other) or "a PEFT method other than LoRA"
+            ctx.note(f"the model uses {method}, not LoRA: LoRA checks do not apply", self.code)
             return
         total = sum(p.numel for p in facts.params)
         trainable = sum(p.numel for p in facts.trainable)

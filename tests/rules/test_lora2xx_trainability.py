@@ -329,7 +329,15 @@ def test_another_peft_method_is_a_note_not_a_finding() -> None:
     model = get_peft_model(llama(), IA3Config(target_modules=["k_proj", "down_proj"], feedforward_modules=["down_proj"]))
     report = check(model)
     assert not report.findings
-    assert any("other than LoRA" in str(n) for n in report.notes)
+    assert any("the model uses IA3, not LoRA" in str(n) for n in report.notes)
+
+
+def test_prompt_tuning_is_a_note_not_a_finding() -> None:
+    from peft import PromptTuningConfig, get_peft_model
+
+    report = check(get_peft_model(llama(), PromptTuningConfig(task_type="CAUSAL_LM", num_virtual_tokens=4)))
+    assert not report.findings
+    assert any("PROMPT_TUNING, not LoRA" in str(n) for n in report.notes)
 
 
 # -- LORA206 nested-peft ---------------------------------------------------------------------------
