@@ -53,9 +53,11 @@ class Setup:
         have = Needs.NONE
         if self.model is not None:
             have |= Needs.MODEL | Needs.BASE
-            if self.weights and not _is_meta(self.model):
+            meta = _meta_parameters(self.model)
+            if self.weights and meta != "all":
                 have |= Needs.WEIGHTS
-                if settings.probe:
+                # a forward pass over meta tensors computes nothing real
+                if settings.probe and meta == "none":
                     have |= Needs.PROBE
             if getattr(self.model, "peft_config", None) or self.lora_configs:
                 have |= Needs.CONFIG
@@ -70,10 +72,12 @@ class Setup:
         return have
 
 
-def _is_meta(model: Any) -> bool:
-    for p in model.parameters():
-        return bool(p.is_meta)
-    return False
+def _meta_parameters(model: Any) -> str:
+    """'none', 'some' or 'all': how many of the model's parameters sit on the meta device."""
+    flags = {bool(p.is_meta) for p in model.parameters()}
+    if flags == {True}:
+        return "all"
+    return "some" if True in flags else "none"
 
 
 class RuleContext:

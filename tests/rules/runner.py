@@ -26,9 +26,10 @@ def run_case(value: Any, probe: bool = True, **kwargs: Any) -> Report:
         from lora_lint.settings import Settings
         from lora_lint.sources import load_setups
 
+        options = kwargs.pop("options", None)
         settings = Settings(probe=probe).merged(**kwargs)
         pm = get_plugin_manager()
-        setups = load_setups(str(value), pm, settings, kwargs.pop("options", None))
+        setups = load_setups(str(value), pm, settings, options)
         return lint_setups(setups, collect_registry(pm).rules.values(), settings, pm)
     if isinstance(value, Mapping):
         args = dict(value)
