@@ -133,3 +133,44 @@ def rewrite_tensors(folder: Path, edit: Any) -> None:
     tensors = load_file(str(path))
     edit(tensors)
     save_file(tensors, str(path), metadata={"format": "pt"})
+
+
+def bart_classifier(num_labels: int = 3) -> Any:
+    """BART puts its head in ``classification_head``, a name peft's SEQ_CLS defaults do not cover."""
+    from transformers import BartConfig, BartForSequenceClassification
+
+    torch.manual_seed(0)
+    cfg = BartConfig(
+        d_model=32, encoder_layers=1, decoder_layers=1, encoder_attention_heads=2, decoder_attention_heads=2,
+        encoder_ffn_dim=64, decoder_ffn_dim=64, vocab_size=64, max_position_embeddings=32, num_labels=num_labels,
+    )  # fmt: skip
+    return BartForSequenceClassification(cfg).eval()
+
+
+@functools.cache
+def bart_seq_cls(head_saved: bool = False) -> Path:
+    """A real SEQ_CLS adapter on BART: without modules_to_save its trained head is not saved."""
+    path = _ROOT / f"bart-seq-cls-{int(head_saved)}"
+    extra = {"modules_to_save": ["classification_head"]} if head_saved else {}
+    model = lora(bart_classifier(), target_modules=["q_proj", "v_proj"], task_type="SEQ_CLS", **extra)
+    ids = torch.tensor([[5, 6, 7, 8, 2], [9, 10, 11, 12, 2]])
+    optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=1e-2)
+    for _ in range(2):
+        model(input_ids=ids, labels=torch.tensor([0, 1])).loss.backward()
+        optimizer.step()
+        optimizer.zero_grad()
+    model.save_pretrained(path)
+    return path
+
+
+@functools.cache
+def compiled_llama() -> Path:
+    """Wrapped after torch.compile: peft saves every path with the ``_orig_mod.`` of the compiled module."""
+    path = _ROOT / "llama-compiled"
+    model = lora(torch.compile(llama()))
+    with torch.no_grad():
+        for name, param in model.named_parameters():
+            if "lora_B" in name:
+                param.normal_(std=0.02)
+    model.save_pretrained(path)
+    return path

@@ -1,8 +1,18 @@
-"""Read a saved weights file one tensor (or one block of rows) at a time, never the whole file at once."""
+"""Read a saved weights file one tensor (or one block of it) at a time, never the whole file at once.
+
+safetensors files are validated with ``safetensors.safe_open`` (the library's own header and coverage
+checks). Values are then read with plain file reads at the offsets the header gives, into one block of
+at most ``CHUNK_BYTES``: ``safe_open`` memory-maps the file, and every page a scan touches stays in the
+process's resident set, so scanning a 1 GB adapter through it grows RSS by 1 GB. No torch is imported
+for safetensors (bf16 is widened to float32 in numpy); a ``.bin`` is read with ``torch.load``.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import json
+import math
+import struct
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,18 +20,15 @@ from typing import Any
 
 from lora_lint.errors import SetupLoadError
 
-#: the most bytes one read may bring into memory (a 1 GB adapter is scanned in blocks of this size)
-CHUNK_BYTES = 16 * 2**20
+#: the most bytes one read brings into memory (a 1 GB adapter is scanned in blocks of this size)
+CHUNK_BYTES = 4 * 2**20
 
-#: safetensors dtypes numpy reads natively; the others (BF16, F8_*) go through torch
-_NUMPY_DTYPES = frozenset({"F16", "F32", "F64", "I8", "I16", "I32", "I64", "U8", "U16", "U32", "U64", "BOOL"})
-_ITEM_SIZE = {"F64": 8, "I64": 8, "U64": 8, "F32": 4, "I32": 4, "U32": 4, "F16": 2, "BF16": 2, "I16": 2, "U16": 2}
-
-
-def _np() -> Any:
-    import numpy as np
-
-    return np
+#: safetensors dtype -> numpy dtype of the stored bytes (BF16 is read as uint16 and widened)
+_STORED = {
+    "F64": "<f8", "F32": "<f4", "F16": "<f2", "BF16": "<u2", "I64": "<i8", "I32": "<i4", "I16": "<i2",
+    "I8": "i1", "U64": "<u8", "U32": "<u4", "U16": "<u2", "U8": "u1", "BOOL": "?",
+    "F8_E4M3": "u1", "F8_E5M2": "u1",
+}  # fmt: skip
 
 
 def check_safetensors(path: Path) -> list[str]:
@@ -51,41 +58,34 @@ def check_torch_bin(path: Path) -> None:
 
 
 class TensorFile:
-    """A saved adapter weights file (safetensors or torch ``.bin``) read lazily, tensor by tensor.
-
-    safetensors are read with ``framework="numpy"`` so that scanning fp32/fp16 adapters never
-    imports torch; bf16 and fp8 tensors (which numpy cannot hold) are read through torch one block
-    at a time. A ``.bin`` is loaded with ``torch.load(weights_only=True, mmap=True)``.
-    """
+    """A saved weights file (safetensors or torch ``.bin``), read lazily, one block at a time."""
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
-        self._np_handle: Any = None
-        self._pt_handle: Any = None
+        self._header: dict[str, Any] | None = None
+        self._data_start = 0
+        self._fh: Any = None
         self._bin: dict[str, Any] | None = None
-        self._keys: list[str] | None = None
 
-    # -- opening ------------------------------------------------------------------------------
     @property
     def is_safetensors(self) -> bool:
         return self.path.suffix == ".safetensors"
 
-    def _numpy_handle(self) -> Any:
-        if self._np_handle is None:
-            from safetensors import SafetensorError, safe_open
+    # -- opening ------------------------------------------------------------------------------
+    def _entries(self) -> dict[str, Any]:
+        if self._header is None:
+            check_safetensors(self.path)  # the library's validation before we trust any offset
+            with self.path.open("rb") as fh:
+                (size,) = struct.unpack("<Q", fh.read(8))
+                header = json.loads(fh.read(size))
+            header.pop("__metadata__", None)
+            self._header, self._data_start = header, 8 + size
+        return self._header
 
-            try:
-                self._np_handle = safe_open(str(self.path), framework="numpy")
-            except (SafetensorError, OSError) as exc:
-                raise SetupLoadError(str(self.path), f"not a readable safetensors file ({exc})") from None
-        return self._np_handle
-
-    def _torch_handle(self) -> Any:
-        if self._pt_handle is None:
-            from safetensors import safe_open
-
-            self._pt_handle = safe_open(str(self.path), framework="pt")
-        return self._pt_handle
+    def _file(self) -> Any:
+        if self._fh is None:
+            self._fh = self.path.open("rb")
+        return self._fh
 
     def _bin_dict(self) -> dict[str, Any]:
         if self._bin is None:
@@ -109,7 +109,9 @@ class TensorFile:
         return self._bin
 
     def close(self) -> None:
-        self._np_handle = self._pt_handle = self._bin = None
+        if self._fh is not None:
+            self._fh.close()
+        self._fh = self._bin = None
 
     def __enter__(self) -> TensorFile:
         return self
@@ -119,72 +121,103 @@ class TensorFile:
 
     # -- metadata (header only) ---------------------------------------------------------------
     def keys(self) -> list[str]:
-        if self._keys is None:
-            self._keys = list(self._numpy_handle().keys()) if self.is_safetensors else list(self._bin_dict())
-        return self._keys
+        return list(self._entries()) if self.is_safetensors else list(self._bin_dict())
 
     def shape(self, key: str) -> tuple[int, ...]:
         if self.is_safetensors:
-            return tuple(self._numpy_handle().get_slice(key).get_shape())
+            return tuple(self._entries()[key]["shape"])
         return tuple(self._bin_dict()[key].shape)
 
     def dtype(self, key: str) -> str:
         """The dtype as safetensors spells it (``F32``, ``BF16``, ...), also for ``.bin`` files."""
         if self.is_safetensors:
-            return str(self._numpy_handle().get_slice(key).get_dtype())
+            return str(self._entries()[key]["dtype"])
         return _torch_dtype_name(self._bin_dict()[key].dtype)
 
     # -- values -------------------------------------------------------------------------------
-    def blocks(self, key: str) -> Iterator[Any]:
-        """The tensor's values as numpy arrays, in blocks of rows (dim 0) of at most CHUNK_BYTES.
+    def blocks(self, key: str, axis: int = 0) -> Iterator[Any]:
+        """The tensor as 2-D numpy blocks ``(rows, columns)``: dim 0 by the rest, at most CHUNK_BYTES each.
 
-        16-bit floats come back as float32; everything else keeps its dtype.
+        ``axis=0`` gives blocks of whole rows; ``axis=1`` blocks of columns over all rows, so a wide
+        ``r x features`` LoRA A factor is reduced to ``A·Aᵀ`` without holding it whole. Floats come back
+        as float32 (or float64); integers keep their type.
         """
-        shape = self.shape(key)
-        if not shape:
-            yield self._read(key, None)
-            return
-        row_bytes = _ITEM_SIZE.get(self.dtype(key), 4)
-        for dim in shape[1:]:
-            row_bytes *= dim
-        step = max(1, CHUNK_BYTES // max(row_bytes, 1))
-        for start in range(0, shape[0], step):
-            yield self._read(key, slice(start, min(start + step, shape[0])))
+        rows, cols = _as_2d(self.shape(key))
+        item = self._item_size(key)
+        if axis == 0:
+            step = max(1, CHUNK_BYTES // max(cols * item, 1))
+            for start in range(0, rows, step):
+                yield self._rows(key, start, min(start + step, rows), raw=False)
+        else:
+            step = max(1, CHUNK_BYTES // max(rows * item, 1))
+            for start in range(0, cols, step):
+                yield self._columns(key, start, min(start + step, cols))
 
     def raw_blocks(self, key: str) -> Iterator[bytes]:
-        """The stored bytes (little-endian, stored dtype) in row blocks, for a content hash."""
-        shape = self.shape(key)
-        rows = shape[0] if shape else 1
-        row_bytes = _ITEM_SIZE.get(self.dtype(key), 4)
-        for dim in shape[1:]:
-            row_bytes *= dim
-        step = max(1, CHUNK_BYTES // max(row_bytes, 1))
-        for start in range(0, rows, step):
-            rows_slice = slice(start, min(start + step, rows)) if shape else None
-            yield self._read(key, rows_slice, raw=True)
+        """The stored bytes (little-endian, stored dtype) in blocks of rows, for a content hash."""
+        rows, cols = _as_2d(self.shape(key))
+        step = max(1, CHUNK_BYTES // max(cols * self._item_size(key), 1))
+        for start in range(0, max(rows, 1), step):
+            yield self._rows(key, start, min(start + step, rows), raw=True)
 
-    def matrix(self, key: str) -> Any:
-        """The whole tensor as a float64 matrix with dim 0 as rows (LoRA A/B are small: r x features)."""
-        np = _np()
-        parts = [np.asarray(b, dtype=np.float64) for b in self.blocks(key)]
-        whole = np.concatenate(parts, axis=0) if len(parts) > 1 else parts[0]
-        return whole.reshape(whole.shape[0], -1) if whole.ndim else whole.reshape(1, 1)
-
-    def _read(self, key: str, rows: slice | None, raw: bool = False) -> Any:
-        np = _np()
-        if self.is_safetensors and self.dtype(key) in _NUMPY_DTYPES:
-            sl = self._numpy_handle().get_slice(key)
-            block = sl[rows] if rows is not None else sl[:]
-            if raw:
-                return np.ascontiguousarray(block).tobytes()  # safetensors stores little-endian, as x86/ARM do
-            return block.astype(np.float32) if block.dtype == np.float16 else block
+    def _item_size(self, key: str) -> int:
         if self.is_safetensors:
-            sl = self._torch_handle().get_slice(key)
-            tensor = sl[rows] if rows is not None else sl[:]
-        else:
-            tensor = self._bin_dict()[key]
-            tensor = tensor[rows] if rows is not None else tensor
-        return _torch_block(tensor, raw)
+            return int(_numpy().dtype(_STORED.get(self.dtype(key), "u1")).itemsize)
+        return int(self._bin_dict()[key].element_size())
+
+    def _rows(self, key: str, start: int, stop: int, raw: bool) -> Any:
+        rows, cols = _as_2d(self.shape(key))
+        if not self.is_safetensors:
+            tensor = self._bin_dict()[key].reshape(rows, cols)[start:stop]
+            return _torch_block(tensor, raw)
+        np = _numpy()
+        entry = self._entries()[key]
+        stored = np.dtype(_STORED.get(entry["dtype"], "u1"))
+        offset = self._data_start + entry["data_offsets"][0] + start * cols * stored.itemsize
+        count = (stop - start) * cols
+        fh = self._file()
+        fh.seek(offset)
+        buffer = fh.read(count * stored.itemsize)
+        if raw:
+            return buffer
+        return _widen(np.frombuffer(buffer, dtype=stored).reshape(stop - start, cols), entry["dtype"])
+
+    def _columns(self, key: str, start: int, stop: int) -> Any:
+        rows, cols = _as_2d(self.shape(key))
+        if not self.is_safetensors:
+            return _torch_block(self._bin_dict()[key].reshape(rows, cols)[:, start:stop], raw=False)
+        np = _numpy()
+        entry = self._entries()[key]
+        stored = np.dtype(_STORED.get(entry["dtype"], "u1"))
+        out = np.empty((rows, stop - start), dtype=stored)
+        fh = self._file()
+        base = self._data_start + entry["data_offsets"][0]
+        for row in range(rows):
+            fh.seek(base + (row * cols + start) * stored.itemsize)
+            out[row] = np.frombuffer(fh.read((stop - start) * stored.itemsize), dtype=stored)
+        return _widen(out, entry["dtype"])
+
+
+def _numpy() -> Any:
+    import numpy as np
+
+    return np
+
+
+def _as_2d(shape: tuple[int, ...]) -> tuple[int, int]:
+    if not shape:
+        return 1, 1
+    return shape[0], math.prod(shape[1:])
+
+
+def _widen(block: Any, dtype: str) -> Any:
+    """float16 -> float32; bf16 (its upper 16 bits of a float32) -> float32; fp8 stays raw bytes."""
+    np = _numpy()
+    if dtype == "F16":
+        return block.astype(np.float32)
+    if dtype == "BF16":
+        return (block.astype(np.uint32) << 16).view(np.float32)
+    return block
 
 
 def _torch_block(tensor: Any, raw: bool) -> Any:
@@ -207,6 +240,7 @@ def _torch_dtype_name(dtype: Any) -> str:
     table = {
         "float32": "F32", "float16": "F16", "bfloat16": "BF16", "float64": "F64", "int64": "I64",
         "int32": "I32", "int16": "I16", "int8": "I8", "uint8": "U8", "bool": "BOOL",
+        "float8_e4m3fn": "F8_E4M3", "float8_e5m2": "F8_E5M2",
     }  # fmt: skip
     return table.get(name, name.upper())
 

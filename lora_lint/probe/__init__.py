@@ -3,4 +3,4 @@
 from __future__ import annotations
 
 #: Modules that implement hooks for the probe (e.g. the gradient-table attachment).
-BUILTIN_PROBE_MODULES: tuple[str, ...] = ("lora_lint.probe.attachments",)
+BUILTIN_PROBE_MODULES: tuple[str, ...] = ("lora_lint.probe.attachments", "lora_lint.facts.run_table")

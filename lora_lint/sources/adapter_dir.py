@@ -95,6 +95,10 @@ def lora_lint_load_setup(target: str, settings: Settings, options: dict[str, Any
     folder = adapter_target(target)
     if folder is None:
         return None
+    from lora_lint.sources.run_dir import run_checkpoints
+
+    if run_checkpoints(folder):  # a run folder (its final adapter at the root): the run loader's
+        return None
     adapters = load_adapters(folder)
     base = BaseForAdapters(options)
     return [adapter_setup(target, adapters, base, lock_file=lock_option(options), extras={"adapter_root": folder})]

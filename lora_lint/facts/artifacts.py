@@ -1,0 +1,259 @@
+"""Saved adapter tensors: names and shapes from the file header, values scanned lazily one block at a time."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from lora_lint.facts.peft_keys import SavedKey, parse_key
+from lora_lint.facts.scale_fields import scale
+
+if TYPE_CHECKING:
+    from lora_lint.context import Setup
+    from lora_lint.facts.base_mapping import BaseMapping
+    from lora_lint.facts.model import ModelFacts
+    from lora_lint.sources.adapter_files import SavedAdapter
+
+
+@dataclass(frozen=True)
+class SavedTensor:
+    """One tensor of the file, by header: its name (split along peft's conventions), shape and dtype."""
+
+    saved: SavedKey
+    shape: tuple[int, ...]
+    dtype: str
+
+    @property
+    def numel(self) -> int:
+        return math.prod(self.shape)
+
+
+@dataclass(frozen=True)
+class TensorValues:
+    """What one pass over a tensor's values found."""
+
+    zero: bool
+    nan: int
+    inf: int
+    sq_norm: float
+
+
+@dataclass(frozen=True)
+class SavedLayer:
+    """One adapted module of a saved adapter: its A and B factors and the r/alpha the config gives it."""
+
+    module: str
+    a: SavedTensor | None
+    b: SavedTensor | None
+    #: what LoraModel would build for this module (rank_pattern / alpha_pattern applied)
+    r: int
+    alpha: float
+    use_rslora: bool
+
+    @property
+    def scale(self) -> float:
+        return scale(self.r, self.alpha, self.use_rslora)
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    """Values of every tensor and, per layer, the Frobenius norm of B·A (before scaling)."""
+
+    values: Mapping[str, TensorValues]
+    product_norms: Mapping[str, float]
+
+
+@dataclass(frozen=True)
+class AdapterArtifact:
+    """One saved adapter: config as written, tensors by header; values are read on first use."""
+
+    name: str
+    folder: Path
+    weights: Path | None
+    config: Mapping[str, Any]
+    tensors: tuple[SavedTensor, ...]
+    #: ``global_step`` of the trainer_state.json beside it, when there is one
+    trainer_step: int | None = None
+
+    @property
+    def file(self) -> str:
+        return str(self.weights or self.folder / "adapter_config.json")
+
+    @property
+    def config_file(self) -> str:
+        return str(self.folder / "adapter_config.json")
+
+    def factors(self) -> Iterator[SavedTensor]:
+        """The LoRA A and B weights (what the learned update is made of)."""
+        return (t for t in self.tensors if t.saved.is_factor)
+
+    @cached_property
+    def layers(self) -> tuple[SavedLayer, ...]:
+        """One entry per module holding an A or B factor, in file order, with its configured r/alpha."""
+        by_module: dict[str, dict[str, SavedTensor]] = {}
+        for t in self.factors():
+            by_module.setdefault(t.saved.module, {})[t.saved.role or ""] = t
+        cfg = self.config
+        r0, alpha0 = cfg.get("r", 8), cfg.get("lora_alpha", 8)
+        ranks, alphas = dict(cfg.get("rank_pattern") or {}), dict(cfg.get("alpha_pattern") or {})
+        rslora = bool(cfg.get("use_rslora", False))
+        out = []
+        for module, parts in by_module.items():
+            r = ranks.get(_pattern_key(ranks, module), r0) if ranks else r0
+            alpha = alphas.get(_pattern_key(alphas, module), alpha0) if alphas else alpha0
+            out.append(SavedLayer(module, parts.get("A"), parts.get("B"), int(r), float(alpha), rslora))
+        return tuple(out)
+
+    @cached_property
+    def scan(self) -> ScanResult:
+        """One pass over the file: per-tensor zero / NaN / Inf / norm, and the Gram matrices of A and B."""
+        return _scan(self)
+
+    @cached_property
+    def update_norms(self) -> dict[str, float]:
+        """Per layer, ||scale · B·A||_F: how much the adapter changes that layer's weight."""
+        norms = self.scan.product_norms
+        return {layer.module: norms[layer.module] * abs(layer.scale) for layer in self.layers if layer.module in norms}
+
+
+def _pattern_key(patterns: Mapping[str, Any], module: str) -> str:
+    # peft internal: LoraModel._create_and_replace picks a layer's r/alpha with get_pattern_key.
+    from peft.utils.other import get_pattern_key
+
+    return str(get_pattern_key(list(patterns), module))
+
+
+@dataclass(frozen=True)
+class ArtifactFacts:
+    """Every saved adapter of one setup, and where the base model's folder is (for layer norms)."""
+
+    adapters: tuple[AdapterArtifact, ...]
+    model_dir: Path | None = None
+    _on_base: dict[str, BaseMapping] = field(default_factory=dict, compare=False, repr=False)
+
+    def __iter__(self) -> Iterator[AdapterArtifact]:
+        return iter(self.adapters)
+
+    def get(self, name: str) -> AdapterArtifact | None:
+        return next((a for a in self.adapters if a.name == name), None)
+
+    def on_base(self, adapter: AdapterArtifact, model: ModelFacts) -> BaseMapping:
+        """Where each of the adapter's tensors lands on the base model (computed once per adapter)."""
+        if adapter.name not in self._on_base:
+            from lora_lint.facts.base_mapping import map_onto_base
+
+            self._on_base[adapter.name] = map_onto_base(adapter, model)
+        return self._on_base[adapter.name]
+
+
+def artifact_of(adapter: SavedAdapter, root: Path | None = None) -> AdapterArtifact:
+    """Header-only facts of one saved adapter (no values read, no torch for safetensors)."""
+    from lora_lint.facts.tensors import TensorFile
+    from lora_lint.sources.adapter_files import trainer_step
+
+    tensors: list[SavedTensor] = []
+    if adapter.weights is not None:
+        with TensorFile(adapter.weights) as tf:
+            tensors = [SavedTensor(parse_key(k), tf.shape(k), tf.dtype(k)) for k in tf.keys()]
+    return AdapterArtifact(
+        name=adapter.name,
+        folder=adapter.folder,
+        weights=adapter.weights,
+        config=dict(adapter.config),
+        tensors=tuple(tensors),
+        trainer_step=trainer_step(adapter.folder, root),
+    )
+
+
+def collect_artifacts(setup: Setup) -> ArtifactFacts:
+    from lora_lint.sources.adapter_files import load_adapters
+
+    saved: Mapping[str, SavedAdapter] | None = setup.extras.get("adapters")
+    if saved is None:
+        saved = {n: a for folder in dict.fromkeys(setup.adapter_dirs.values()) for n, a in load_adapters(folder).items()}
+    root = setup.extras.get("adapter_root")
+    return ArtifactFacts(
+        tuple(artifact_of(a, Path(root) if root else None) for a in saved.values()),
+        setup.extras.get("model_dir"),
+    )
+
+
+# -- the value scan ---------------------------------------------------------------------------------
+
+
+def _scan(adapter: AdapterArtifact) -> ScanResult:
+    import numpy as np
+
+    from lora_lint.facts.tensors import TensorFile
+
+    values: dict[str, TensorValues] = {}
+    grams: dict[str, Any] = {}
+    if adapter.weights is None:
+        return ScanResult(values, {})
+    with TensorFile(adapter.weights) as tf:
+        for t in adapter.tensors:
+            zero, nan, inf, sq = True, 0, 0, 0.0
+            role = t.saved.role if t.saved.is_factor and len(t.shape) >= 2 and t.numel else None
+            gram = None
+            for block in tf.blocks(t.saved.key, axis=1 if role == "A" else 0):
+                if block.dtype.kind == "f":
+                    finite = np.isfinite(block)
+                    if not finite.all():
+                        nan += int(np.isnan(block).sum())
+                        inf += int(np.isinf(block).sum())
+                        block = np.where(finite, block, 0)
+                    sq += float(np.einsum("ij,ij->", block, block, dtype=np.float64))
+                zero = zero and not np.any(block) and not (nan or inf)
+                if role is not None:
+                    gram = _gram_add(gram, block, role)
+            values[t.saved.key] = TensorValues(zero, nan, inf, sq)
+            if gram is not None:
+                grams[f"{t.saved.module}|{role}"] = gram
+    norms: dict[str, float] = {}
+    for layer in adapter.layers:
+        ga, gb = grams.get(f"{layer.module}|A"), grams.get(f"{layer.module}|B")
+        if ga is not None and gb is not None and ga.shape == gb.shape:
+            # ||B·A||_F^2 = trace(Bᵀ B · A Aᵀ): r x r matrices only, never the out x in product.
+            norms[layer.module] = math.sqrt(max(float(np.sum(gb * ga)), 0.0))
+    return ScanResult(values, norms)
+
+
+def _gram_add(gram: Any, block: Any, role: str) -> Any:
+    """Accumulate A·Aᵀ over column blocks of A (r x features) or Bᵀ·B over row blocks of B (out x r)."""
+    part = block @ block.T if role == "A" else block.T @ block
+    part = part.astype("float64")
+    return part if gram is None else gram + part
+
+
+def base_layer_norms(model_dir: Path | None, modules: list[str]) -> dict[str, float]:
+    """||W||_F of base layers read from the model folder's safetensors (one tensor at a time), when present."""
+    if model_dir is None:
+        return {}
+    from lora_lint.facts.tensors import TensorFile
+    from lora_lint.sources.adapter_files import read_json
+
+    folder = Path(model_dir)
+    files: dict[str, Path] = {}
+    single = folder / "model.safetensors"
+    index = folder / "model.safetensors.index.json"
+    if single.is_file():
+        with TensorFile(single) as tf:
+            files = {k: single for k in tf.keys()}
+    elif index.is_file():
+        weight_map = read_json(index, "model.safetensors.index.json").get("weight_map", {})
+        files = {k: folder / v for k, v in weight_map.items()}
+    norms: dict[str, float] = {}
+    import numpy as np
+
+    for module in modules:
+        key = f"{module}.weight"
+        if key not in files:
+            continue
+        with TensorFile(files[key]) as tf:
+            total = sum(float(np.einsum("ij,ij->", b, b, dtype=np.float64)) for b in tf.blocks(key))
+        norms[module] = math.sqrt(total)
+    return norms
