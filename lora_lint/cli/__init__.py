@@ -1,13 +1,82 @@
-"""The ``lora-lint`` command group; subcommands import heavy libraries only when they run."""
+"""The ``lora-lint`` command group; subcommands import heavy libraries only when they run.
+
+Every error lora-lint raises on purpose (``LoraLintError``) and every click usage error ends as one
+line on stderr and exit status 2, never a traceback.
+"""
 
 from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from typing import Any
 
 import click
 
 from lora_lint import __version__
+from lora_lint.errors import LoraLintError
+
+USAGE_EXIT = 2
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def _fail(prog: str, message: str, code: int = USAGE_EXIT) -> None:
+    line = " ".join(str(message).split())  # one line, whatever the message held
+    click.echo(f"{prog}: error: {line}", err=True)
+    sys.exit(code)
+
+
+class LoraLintGroup(click.Group):
+    """A click group that turns usage errors into a single stderr line with exit status 2."""
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        prog = prog_name or "lora-lint"
+        if not standalone_mode:  # embedding callers (tests, other tools) handle exceptions themselves
+            return super().main(args, prog, complete_var, standalone_mode=False, **extra)
+        try:
+            result = super().main(args, prog, complete_var, standalone_mode=False, **extra)
+        except click.UsageError as exc:
+            where = exc.ctx.command_path if exc.ctx is not None else prog
+            _fail(where, exc.format_message())
+        except click.ClickException as exc:
+            _fail(prog, exc.format_message(), exc.exit_code)
+        except click.Abort:
+            click.echo("Aborted!", err=True)
+            sys.exit(1)
+        except LoraLintError as exc:
+            _fail(prog, str(exc))
+        except BrokenPipeError:  # `lora-lint rules | head`
+            sys.stderr.close()
+            sys.exit(1)
+        sys.exit(result if isinstance(result, int) else 0)
+
+
+@click.group(cls=LoraLintGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="lora-lint")
 def main() -> None:
-    """Prove a LoRA fine-tuning setup is wired before training."""
+    """Prove a LoRA fine-tuning setup is wired before training.
+
+    \b
+    lora-lint check train.py:build_model          lint what a factory returns
+    lora-lint check --model DIR --lora-config F   lint a base model + LoRA config
+    lora-lint check ADAPTER_DIR | RUN_DIR         lint saved adapters
+    lora-lint rules                               list the rules
+    lora-lint explain LORA101                     what a rule checks and how to fix it
+    """
+
+
+# subcommands attach to ``main`` last, so their modules may import this one
+from lora_lint.cli.check import check
+from lora_lint.cli.explain import explain
+from lora_lint.cli.lock import lock
+from lora_lint.cli.rules import rules
+
+main.add_command(check)
+main.add_command(rules)
+main.add_command(explain)
+main.add_command(lock)

@@ -1,15 +1,23 @@
-"""Build a base model from a folder: on the meta device from config.json alone, or with its weights."""
+"""Build a base model from a folder: on the meta device from config.json alone, or with its weights.
+
+With weights it loads on the resolved ``--device``, optionally quantised by bitsandbytes the way the
+classic 8-bit and QLoRA recipes do it (then ``prepare_model_for_kbit_training``).
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from lora_lint.errors import SetupLoadError
+from lora_lint.errors import SetupLoadError, UsageError
+from lora_lint.findings import Note
 
 WEIGHT_FILES = ("model.safetensors", "model.safetensors.index.json", "pytorch_model.bin", "pytorch_model.bin.index.json")
+
+Progress = Callable[[str], None]
 
 
 @dataclass
@@ -20,6 +28,8 @@ class BaseModel:
     weights: bool
     #: why the architecture could not be built offline (remote code), else None
     unverifiable: str | None = None
+    #: what was done to build it, for a note ("built LlamaForCausalLM on the meta device")
+    how: str = ""
 
 
 def has_weights(folder: Path) -> bool:
@@ -27,6 +37,8 @@ def has_weights(folder: Path) -> bool:
 
 
 def read_model_config(folder: Path) -> dict[str, Any]:
+    if not folder.is_dir():
+        raise SetupLoadError(str(folder), "no such folder" if not folder.exists() else "not a folder")
     path = folder / "config.json"
     if not path.is_file():
         raise SetupLoadError(str(folder), "no config.json in the model folder")
@@ -39,7 +51,8 @@ def read_model_config(folder: Path) -> dict[str, Any]:
     return data
 
 
-def _model_class(config: Any, raw: dict[str, Any]) -> Any:
+def _model_class(raw: dict[str, Any]) -> Any:
+    """The class named in ``architectures``, else the causal-LM Auto class (the common LoRA case)."""
     import transformers
 
     for arch in raw.get("architectures") or ():
@@ -49,31 +62,108 @@ def _model_class(config: Any, raw: dict[str, Any]) -> Any:
     return transformers.AutoModelForCausalLM
 
 
-def build_base_model(folder: str | Path, *, device: str = "cpu", weights: bool | None = None) -> BaseModel:
+def _dtype_kwarg() -> str:
+    # transformers renamed from_pretrained's ``torch_dtype`` to ``dtype`` in 4.56
+    import transformers
+
+    major, minor = (int(x) for x in transformers.__version__.split(".")[:2])
+    return "dtype" if (major, minor) >= (4, 56) else "torch_dtype"
+
+
+def _quantization(bits: int | None, device: str) -> Any:
+    if bits is None:
+        return None
+    from importlib.util import find_spec
+
+    if find_spec("bitsandbytes") is None:
+        raise UsageError(f"--load-in-{bits}bit needs bitsandbytes: pip install 'lora-lint[bnb]'")
+    import torch
+    from transformers import BitsAndBytesConfig
+
+    if bits == 8:
+        return BitsAndBytesConfig(load_in_8bit=True)  # type: ignore[no-untyped-call]
+    # QLoRA: NF4 with double quantisation, computing in bf16 (fp32 on CPU, where bf16 matmuls are slow)
+    compute = torch.bfloat16 if device.startswith("cuda") else torch.float32
+    return BitsAndBytesConfig(  # type: ignore[no-untyped-call]
+        load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_use_double_quant=True, bnb_4bit_compute_dtype=compute
+    )
+
+
+def build_base_model(
+    folder: str | Path,
+    *,
+    device: str = "cpu",
+    weights: bool | None = None,
+    bits: int | None = None,
+    progress: Progress | None = None,
+) -> BaseModel:
     """The base model of ``folder``; with no weights on disk (or ``weights=False``) built on meta.
 
-    Remote-code architectures cannot be built offline: the result has ``model=None`` and
-    ``unverifiable`` says why, so rules report "cannot verify" rather than "matches nothing".
+    ``bits`` (8 or 4) loads the weights through bitsandbytes and prepares the model for k-bit
+    training as the classic recipes do. Remote-code architectures cannot be built offline: the
+    result has ``model=None`` and ``unverifiable`` says why, so rules report "cannot verify"
+    rather than "matches nothing".
     """
     folder = Path(folder)
     raw = read_model_config(folder)
     if raw.get("auto_map"):
-        return BaseModel(None, False, f"{folder} needs remote code ({raw.get('model_type', '?')}); it cannot be built offline")
+        reason = f"{folder} needs remote code ({raw.get('model_type', '?')}); it cannot be built offline"
+        return BaseModel(None, False, reason)
     import torch
     from transformers import AutoConfig
 
     try:
         config = AutoConfig.from_pretrained(folder, local_files_only=True)
     except (ValueError, KeyError, OSError) as exc:
-        return BaseModel(None, False, f"transformers cannot read {folder}/config.json: {exc}")
-    cls = _model_class(config, raw)
+        return BaseModel(None, False, f"transformers cannot read {folder}/config.json: {' '.join(str(exc).split())}")
+    cls = _model_class(raw)
     use_weights = has_weights(folder) if weights is None else weights
+    say = progress or (lambda _msg: None)
     try:
         if use_weights:
-            model = cls.from_pretrained(folder, local_files_only=True).to(device)
+            quant = _quantization(bits, device)
+            what = f"{cls.__name__} from {folder} on {device}" + (f" in {bits}-bit" if bits else "")
+            say(f"loading {what}")
+            if quant is not None:
+                model = cls.from_pretrained(
+                    folder, local_files_only=True, quantization_config=quant, device_map={"": device}
+                )
+                from peft import prepare_model_for_kbit_training
+
+                model = prepare_model_for_kbit_training(model)  # type: ignore[no-untyped-call]
+            else:
+                dtype = torch.float32 if device == "cpu" else "auto"
+                model = cls.from_pretrained(folder, local_files_only=True, **{_dtype_kwarg(): dtype}).to(device)
+            return BaseModel(model, True, how=f"loaded {what}")
+        say(f"building {cls.__name__} on the meta device")
+        with torch.device("meta"):
+            model = cls.from_config(config) if hasattr(cls, "from_config") else cls._from_config(config)
+    except UsageError:
+        raise
+    except Exception as exc:  # noqa: BLE001  transformers raises many types for a broken checkpoint
+        raise SetupLoadError(str(folder), f"{type(exc).__name__}: {' '.join(str(exc).split())}") from None
+    return BaseModel(model, False, how=f"{folder} has no weights: built {cls.__name__} on the meta device")
+
+
+def resolve_device(spec: str | None) -> str:
+    """``auto`` -> cuda when available; the probe's resolver is the one place that decides."""
+    from lora_lint.probe.devices import resolve_device as resolve
+
+    return str(resolve(spec))
+
+
+def trainable_note(model: Any, target: str) -> Note | None:
+    """'trainable parameters: 4,194,304 of 6,742,609,920 (0.0622%)' for a model, or None."""
+    counter = getattr(model, "get_nb_trainable_parameters", None)
+    try:
+        if callable(counter):  # peft counts 4-bit parameters at their unpacked size
+            trainable, total = counter()
         else:
-            with torch.device("meta"):
-                model = cls.from_config(config) if hasattr(cls, "from_config") else cls._from_config(config)
-    except Exception as exc:  # transformers raises many types for a broken checkpoint
-        raise SetupLoadError(str(folder), f"{type(exc).__name__}: {exc}") from None
-    return BaseModel(model, use_weights)
+            params = list(model.parameters())
+            trainable = sum(p.numel() for p in params if p.requires_grad)
+            total = sum(p.numel() for p in params)
+    except Exception:  # noqa: BLE001  an exotic module that cannot count itself: say nothing rather than guess
+        return None
+    if not total:
+        return None
+    return Note(f"trainable parameters: {trainable:,} of {total:,} ({100 * trainable / total:.4f}%)", target)

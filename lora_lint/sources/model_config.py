@@ -1,3 +1,142 @@
-"""Loader stub: implemented by its issue; registered so the plugin list is stable."""
+"""``--model DIR --lora-config FILE``: a base model folder plus LoRA config kwargs (JSON, YAML or an adapter folder).
+
+Without weights the base is built on the meta device and wrapped with ``get_peft_model`` there, so
+targeting, trainable counts and per-layer rules run on the real architecture in seconds; with
+weights it is loaded on ``--device`` (optionally in 8-bit or 4-bit) and probed too. Targeting never
+depends on peft raising: a config peft rejects is linted against the bare base.
+"""
 
 from __future__ import annotations
+
+import difflib
+import json
+from pathlib import Path
+from typing import Any
+
+import pluggy
+
+from lora_lint.context import Setup
+from lora_lint.errors import SetupLoadError, UsageError
+from lora_lint.findings import Location, Note
+from lora_lint.settings import Settings
+from lora_lint.sources.base_model import (
+    build_base_model,
+    resolve_device,
+    trainable_note,
+)
+from lora_lint.sources.factory import relative_to_cwd
+
+#: keys peft writes into adapter_config.json that are bookkeeping, not LoraConfig arguments to check
+_SAVED_ONLY = frozenset({"peft_type", "base_model_name_or_path", "revision", "auto_mapping", "peft_version"})
+
+
+def read_lora_config(path: Path) -> tuple[dict[str, Any], Path, bool]:
+    """(kwargs, the file read, whether peft saved it) from JSON, YAML or an adapter folder."""
+    saved = False
+    if path.is_dir():
+        file = path / "adapter_config.json"
+        if not file.is_file():
+            raise SetupLoadError(str(path), "a --lora-config folder must hold adapter_config.json")
+        path, saved = file, True
+    elif not path.is_file():
+        raise SetupLoadError(str(path), "no such file")
+    text = path.read_text()
+    try:
+        if path.suffix.lower() in (".yaml", ".yml"):
+            import yaml
+
+            data = yaml.safe_load(text)
+        else:
+            data = json.loads(text)
+    except ValueError as exc:  # json.JSONDecodeError
+        raise SetupLoadError(str(path), f"malformed JSON: {exc}") from None
+    except Exception as exc:  # noqa: BLE001  yaml.YAMLError and its subclasses
+        raise SetupLoadError(str(path), f"malformed YAML: {' '.join(str(exc).split())}") from None
+    if not isinstance(data, dict):
+        raise SetupLoadError(str(path), f"expected a mapping of LoraConfig arguments, got {type(data).__name__}")
+    return data, path, saved or path.name == "adapter_config.json"
+
+
+def check_kwargs(data: dict[str, Any], path: Path, saved: bool) -> tuple[dict[str, Any], list[str]]:
+    """Keep LoraConfig's arguments; an unknown key a person wrote is an error naming it and the close ones."""
+    from peft import LoraConfig
+
+    fields = set(LoraConfig.__dataclass_fields__)
+    peft_type = str(data.get("peft_type", "LORA")).split(".")[-1].upper()
+    if peft_type != "LORA":
+        raise SetupLoadError(str(path), f"peft_type is {peft_type}, not LORA: lora-lint checks LoRA adapters")
+    kwargs: dict[str, Any] = {}
+    dropped: list[str] = []
+    for key, value in data.items():
+        if key in _SAVED_ONLY or (saved and key == "inference_mode"):  # peft saves every adapter with True
+            continue
+        if key in fields:
+            kwargs[key] = value
+        elif saved:  # written by another peft version: skip it, say so
+            dropped.append(key)
+        else:
+            close = difflib.get_close_matches(key, sorted(fields), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise SetupLoadError(str(path), f"unknown LoraConfig argument {key!r}{hint}")
+    return kwargs, dropped
+
+
+def load_model_config(target: str, model_dir: Path, config_path: Path, settings: Settings, options: dict[str, Any]) -> Setup:
+    """One setup: the base of ``model_dir`` with the LoRA config of ``config_path`` applied (when peft accepts it)."""
+    data, file, saved = read_lora_config(config_path)
+    kwargs, dropped = check_kwargs(data, file, saved)
+    bits = 8 if options.get("load_in_8bit") else 4 if options.get("load_in_4bit") else None
+    device = resolve_device(settings.device)
+    base = build_base_model(model_dir, device=device, bits=bits, progress=options.get("progress"))
+    origin = Location(file=relative_to_cwd(file))
+    setup = Setup(target=target, lora_configs={"default": kwargs}, weights=base.weights, origin=origin)
+    if dropped:
+        setup.notes.append(Note(f"ignored keys this peft version does not know: {', '.join(dropped)}", target))
+    if base.model is None:
+        setup.extras["cannot_verify"] = base.unverifiable
+        setup.notes.append(Note(f"no base model to check against: {base.unverifiable}", target))
+        return setup
+    setup.base_model = base.model
+    setup.notes.append(Note(base.how, target))
+    if bits and not base.weights:
+        setup.notes.append(Note(f"--load-in-{bits}bit ignored: {model_dir} has no weights to quantise", target))
+    wrapped = _wrap(target, base.model, kwargs, file)
+    if isinstance(wrapped, Note):
+        setup.notes.append(wrapped)
+        return setup
+    setup.model = wrapped
+    note = trainable_note(wrapped, target)
+    if note is not None:
+        setup.notes.append(note)
+    return setup
+
+
+def _wrap(target: str, model: Any, kwargs: dict[str, Any], file: Path) -> Any:
+    """``get_peft_model`` with the user's config, or a note saying why peft would not build it."""
+    from peft import get_peft_model
+
+    from lora_lint.facts.model import config_from_kwargs
+    from lora_lint.sources.peft_recovery import is_nothing_targeted
+
+    try:
+        config = config_from_kwargs(kwargs)
+    except (TypeError, ValueError) as exc:  # LoraConfig's own validation
+        raise SetupLoadError(str(file), f"LoraConfig rejects it: {' '.join(str(exc).split())}") from None
+    try:
+        return get_peft_model(model, config)
+    except ValueError as exc:
+        if not is_nothing_targeted(exc):
+            raise SetupLoadError(str(file), f"peft cannot apply it: {' '.join(str(exc).split())}") from None
+        return Note(f"peft would raise {type(exc).__name__}: no module is targeted; linted the bare base model", target)
+
+
+@pluggy.HookimplMarker("lora_lint")(tryfirst=True)  # before the folder loaders: an adapter folder given as --lora-config is a config here
+def lora_lint_load_setup(target: str, settings: Settings, options: dict[str, Any]) -> list[Setup] | None:
+    config = options.get("lora_config")
+    if config is None or str(target) != str(config):
+        return None
+    model = options.get("model")
+    if model is None:
+        raise UsageError("--lora-config needs --model DIR (the base model folder with config.json)")
+    name = f"{config} on {model}"
+    return [load_model_config(name, Path(model), Path(config), settings, options)]

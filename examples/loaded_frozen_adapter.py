@@ -1,0 +1,22 @@
+"""Bug: resuming training from a saved adapter loaded without ``is_trainable=True``.
+``PeftModel.from_pretrained`` loads adapters for inference: every LoRA weight is frozen, the
+optimizer gets nothing to update, and the loss curve is the base model's.
+
+    lora-lint check examples/loaded_frozen_adapter.py:build     # LORA202
+"""
+
+from __future__ import annotations
+
+import tempfile
+
+from _tiny import lm_batch, seed_lora_config, tiny_llama
+from peft import PeftModel, get_peft_model
+
+
+def build():
+    saved = tempfile.mkdtemp(prefix="lora-lint-example-")
+    get_peft_model(tiny_llama(), seed_lora_config()).save_pretrained(saved)  # yesterday's run
+
+    model = PeftModel.from_pretrained(tiny_llama(), saved)  # missing: is_trainable=True
+    model.train()
+    return model, lm_batch()

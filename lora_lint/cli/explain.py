@@ -1,0 +1,56 @@
+"""``lora-lint explain CODE``: a rule's documentation as written in its docstring, plus its fix."""
+
+from __future__ import annotations
+
+import difflib
+from typing import TYPE_CHECKING
+
+import click
+
+from lora_lint.errors import UsageError
+
+if TYPE_CHECKING:
+    from lora_lint.rules._base import Rule
+
+
+def find_rule(query: str, rules: list[type[Rule]]) -> type[Rule]:
+    """The rule named by code (any case) or by kebab-case name; a usage error suggests close ones."""
+    wanted = query.strip()
+    for rule in rules:
+        if wanted.upper() == rule.code or wanted.lower() == rule.name:
+            return rule
+    known = [r.code for r in rules] + [r.name for r in rules]
+    close = difflib.get_close_matches(wanted.upper(), known, n=3, cutoff=0.6) or difflib.get_close_matches(
+        wanted.lower(), known, n=3, cutoff=0.6
+    )
+    hint = f" (did you mean {', '.join(close)}?)" if close else ""
+    raise UsageError(f"unknown rule {query!r}{hint}; `lora-lint rules` lists them all")
+
+
+def explanation(rule: type[Rule]) -> str:
+    """Title, metadata, every ``## Section`` of the docstring in order, and the default fix."""
+    from lora_lint.rules._base import NEED_LABELS, Needs
+
+    needs = [label for flag, label in NEED_LABELS.items() if flag in rule.needs and flag is not Needs.NONE]
+    meta = [f"severity: {rule.severity.label}", f"basis: {rule.basis.value}"]
+    if needs:
+        meta.append(f"needs: {'; '.join(needs)}")
+    if rule.training_only:
+        meta.append("skipped with --intent inference")
+    parts = [f"# {rule.code} {rule.name}", "", " · ".join(meta)]
+    for title, body in rule.docs().items():
+        parts += ["", f"## {title}", body]
+    parts += ["", "## Fix", rule.hint]
+    return "\n".join(parts)
+
+
+@click.command()
+@click.argument("code")
+def explain(code: str) -> None:
+    """Explain a rule: what it checks, why it breaks training, a bad and a good example, the fix.
+
+    CODE is a rule code (LORA101) or name (target-unmatched).
+    """
+    from lora_lint.cli.rules import registered_rules
+
+    click.echo(explanation(find_rule(code, registered_rules())))

@@ -1,0 +1,52 @@
+"""``lora-lint rules``: the table of registered rules, from metadata only (no torch import)."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+import click
+
+if TYPE_CHECKING:
+    from lora_lint.rules._base import Rule
+
+RULE_FORMATS = ("text", "markdown", "json")
+
+
+def registered_rules() -> list[type[Rule]]:
+    """Every rule the built-in and installed plugins register, ordered by code."""
+    from lora_lint.plugins import collect_registry, get_plugin_manager
+
+    return collect_registry(get_plugin_manager()).sorted_rules()
+
+
+def rules_table(rules: list[type[Rule]], fmt: str = "text") -> str:
+    """The rules as a text table, a Markdown table (the README's) or JSON."""
+    rows = [(r.code, r.name, r.severity.label, r.summary()) for r in rules]
+    if fmt == "json":
+        keys = ("code", "name", "severity", "summary")
+        return json.dumps([dict(zip(keys, row)) for row in rows], indent=2)
+    if fmt == "markdown":
+        lines = ["| code | name | severity | what it finds |", "|---|---|---|---|"]
+        lines += [f"| {code} | {name} | {sev} | {summary.replace('|', '&#124;')} |" for code, name, sev, summary in rows]
+        return "\n".join(lines)
+    header = ("code", "name", "severity", "summary")
+    widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(3)]
+    lines = []
+    for row in [header, *rows]:
+        lines.append("  ".join(str(row[i]).ljust(widths[i]) for i in range(3)) + "  " + row[3])
+    return "\n".join(line.rstrip() for line in lines)
+
+
+@click.command()
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(RULE_FORMATS),
+    default="text",
+    show_default=True,
+    help="text table, Markdown table (as in the README) or JSON.",
+)
+def rules(fmt: str) -> None:
+    """List every rule: code, name, default severity and what it finds."""
+    click.echo(rules_table(registered_rules(), fmt))

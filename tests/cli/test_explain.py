@@ -1,0 +1,37 @@
+"""``lora-lint explain CODE``: the rule's docstring sections as written, plus its fix."""
+
+from __future__ import annotations
+
+import pytest
+
+from lora_lint.cli.explain import explanation
+from lora_lint.cli.rules import registered_rules
+from lora_lint.rules._base import REQUIRED_SECTIONS
+from tests.cli.conftest import run_cli
+
+
+def test_explain_prints_the_docstring_sections_as_written_and_the_fix() -> None:
+    run = run_cli("explain", "LORA101")
+    assert run.rc == 0, run.err
+    rule = next(r for r in registered_rules() if r.code == "LORA101")
+    assert run.out == explanation(rule) + "\n"
+    assert run.out.startswith("# LORA101 target-unmatched\n")
+    for section in REQUIRED_SECTIONS:
+        assert f"\n## {section}\n{rule.docs()[section]}\n" in run.out
+    assert run.out.endswith(f"## Fix\n{rule.hint}\n")
+
+
+@pytest.mark.parametrize("query", ["lora101", "target-unmatched"])
+def test_explain_accepts_a_lowercase_code_or_the_rule_name(query: str) -> None:
+    run = run_cli("explain", query)
+    assert run.rc == 0
+    assert run.out.startswith("# LORA101 target-unmatched")
+
+
+def test_explain_unknown_code_is_one_line_with_a_suggestion_and_exit_2() -> None:
+    run = run_cli("explain", "target-unmached")
+    assert run.rc == 2
+    assert run.out == ""
+    (line,) = run.err_lines
+    assert line.startswith("lora-lint: error: unknown rule 'target-unmached' (did you mean target-unmatched")
+    assert line.endswith("; `lora-lint rules` lists them all")
