@@ -36,6 +36,8 @@ HEAD_NAMES = frozenset(
         "qa_classifier",
     }
 )
+
+
 @dataclass(frozen=True)
 class HeadFact:
     """A task head of a ``*For<Task>`` model (a top-level module named like one, beside the backbone)."""

@@ -138,6 +138,7 @@ def _bias_modes(facts: ModelFacts) -> set[str]:
 
 def _classify(model: Any, facts: ModelFacts) -> list[tuple[str, str, Kind, str, str | None, Any]]:
     """(name, module path, kind, role, adapter, tensor) for every parameter, by peft's own markers."""
+    from peft.tuners.lora import LoraLayer
     from peft.tuners.tuners_utils import BaseTunerLayer
     from peft.utils.other import AuxiliaryTrainingWrapper, ModulesToSaveWrapper
 
@@ -180,13 +181,15 @@ def _classify(model: Any, facts: ModelFacts) -> list[tuple[str, str, Kind, str, 
         if isinstance(module, ModulesToSaveWrapper):
             claimed = adapter_slots(module, path, Kind.DECLARED, lambda a: "modules_to_save")
         elif isinstance(module, AuxiliaryTrainingWrapper):
-            # TrainableTokensWrapper: its token_adapter is a tuner layer whose deltas are declared, not LoRA
+            # TrainableTokensWrapper: its token_adapter is a tuner layer whose deltas are declared, not LoRA;
+            # they are classified here first, so the walk below finds them already seen
             for name, child in module.named_children():
                 if isinstance(child, BaseTunerLayer):
                     adapter_slots(child, f"{path}.{name}", Kind.DECLARED, lambda a: "trainable_tokens")
         elif isinstance(module, BaseTunerLayer):
             claimed = adapter_slots(module, path, Kind.ADAPTER, lambda a: a.split(".")[-1])
-            role = "lora_base"
+            # bias="lora_only" covers the biases of LoRA layers only (peft checks its tuner_layer_cls)
+            role = "lora_base" if isinstance(module, LoraLayer) else "base"
         for name, p in module.named_parameters(recurse=False):
             add(path, name, p, Kind.BASE, role, None)
         for name, child in module.named_children():
