@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, cast, final
 
+from lora_lint.errors import UsageError
 from lora_lint.findings import Attachment, Finding, Note, Severity
 from lora_lint.selection import is_selected
 
@@ -15,9 +16,12 @@ def fail_threshold(fail_on: str | Severity) -> Severity | None:
     """``"never"`` -> None, else the lowest severity that fails."""
     if isinstance(fail_on, Severity):
         return fail_on
-    if fail_on == "never":
+    if str(fail_on).strip().lower() == "never":
         return None
-    return Severity.parse(fail_on)
+    try:
+        return Severity.parse(fail_on)
+    except ValueError:
+        raise UsageError(f"fail-on must be one of error, warning, info, never, not {fail_on!r}") from None
 
 
 @final
@@ -62,11 +66,12 @@ class Report:
         kept = tuple(f for f in self.findings if is_selected(f.code, select, ignore))
         return Report(kept, self.notes, self.attachments, self.targets, self.fail_on)
 
-    def failing(self, fail_on: str | Severity = "error") -> list[Finding]:
-        threshold = fail_threshold(fail_on)
+    def failing(self, fail_on: str | Severity | None = None) -> list[Finding]:
+        """Findings at or above ``fail_on`` (the report's own threshold when not given)."""
+        threshold = fail_threshold(self.fail_on if fail_on is None else fail_on)
         return [] if threshold is None else [f for f in self.findings if f.severity >= threshold]
 
-    def exit_code(self, fail_on: str | Severity = "error") -> int:
+    def exit_code(self, fail_on: str | Severity | None = None) -> int:
         """0 when nothing reaches ``fail_on``, 1 otherwise (2 is reserved for usage errors)."""
         return 1 if self.failing(fail_on) else 0
 

@@ -26,8 +26,9 @@ def is_selected(
 ) -> bool:
     """Decide whether ``code`` runs.
 
-    The longest matching prefix wins; on a tie an explicit selection beats an ignore. With no
-    ``select`` every code is implicitly selected (``"LORA"``), so ``ignore=["LORA3"]`` drops 3xx and
+    The longest matching prefix wins; on a tie an explicit selection beats an ignore, and an ignore
+    beats the implicit selection. With no ``select`` every code is implicitly selected (``"LORA"``), so
+    ``ignore=["LORA3"]`` drops 3xx, ``ignore=["LORA"]`` drops everything, and
     ``select=["LORA3"], ignore=["LORA30"], extend_select=["LORA301"]`` keeps just LORA301 and 31x-39x.
 
     >>> is_selected("LORA301", ignore=["LORA3"])
@@ -35,9 +36,13 @@ def is_selected(
     >>> is_selected("LORA301", select=["LORA3"], ignore=["LORA30"], extend_select=["LORA301"])
     True
     """
-    chosen = list(normalise_codes(select) or ("LORA",)) + list(normalise_codes(extend_select))
-    sel = _longest(code, chosen)
+    explicit = list(normalise_codes(select)) + list(normalise_codes(extend_select))
+    sel = _longest(code, explicit)
+    implicit = not normalise_codes(select) and _longest(code, ("LORA",)) > sel
+    if implicit:
+        sel = _longest(code, ("LORA",))
     ign = _longest(code, normalise_codes(ignore))
     if sel < 0:
         return False
-    return sel >= ign
+    # on a tie an explicit selection beats an ignore, and an ignore beats the implicit "LORA"
+    return sel > ign or (sel == ign and not implicit)

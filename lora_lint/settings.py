@@ -48,7 +48,10 @@ class Settings:
     def merged(self, **overrides: Any) -> Settings:
         """Return a copy where every override that is not ``None`` wins."""
         changes: dict[str, Any] = {}
+        known = {f.name for f in dataclasses.fields(self)}
         for key, value in overrides.items():
+            if key not in known:
+                raise UsageError(f"unknown setting {key!r} (known: {', '.join(sorted(known - {'sources'}))})")
             if value is None:
                 continue
             if key in ("select", "ignore", "extend_select"):
@@ -97,7 +100,8 @@ def find_pyproject(start: Path) -> Path | None:
 def settings_from_pyproject(path: Path, base: Settings | None = None) -> Settings:
     """Read ``[tool.lora-lint]``; an unknown key or a wrong type is a usage error naming it."""
     base = base or Settings()
-    table = _load_toml(path).get("tool", {}).get("lora-lint", {})
+    tool = _load_toml(path).get("tool", {})
+    table = tool.get("lora-lint", {}) if isinstance(tool, dict) else {}
     if not isinstance(table, dict):
         raise UsageError(f"{path}: [tool.lora-lint] must be a table")
     values: dict[str, Any] = {}
