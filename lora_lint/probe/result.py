@@ -86,18 +86,29 @@ class SlotProbe:
     #: full parameter names of lora_A and lora_B (as ``model.named_parameters()`` shows them)
     a_param: str | None = None
     b_param: str | None = None
+    #: embedding adapters start the other way round: ``lora_embedding_A == 0``, B random
+    a_is_zero: bool | None = None
 
     @property
     def a_expected_zero(self) -> bool:
-        """``dL/dA = scale * B^T ...`` is zero while ``B`` is zero: expected on the first step."""
-        return bool(self.b_is_zero) and self.a.kind in (GradKind.ZERO, GradKind.NONE) and not self.b.dead
+        """``dL/dA = scale * B^T (...)`` is exactly zero while ``B`` is zero: expected before the first step."""
+        return bool(self.b_is_zero) and not self.a_is_zero and self.a.kind is GradKind.ZERO and not self.b.dead
+
+    @property
+    def b_expected_zero(self) -> bool:
+        """``dL/dB = scale * (...) (A x)^T`` is exactly zero while ``A`` is zero (embedding adapters)."""
+        return bool(self.a_is_zero) and not self.b_is_zero and self.b.kind is GradKind.ZERO and not self.a.dead
 
     @property
     def dead(self) -> bool:
-        """No usable gradient where LoRA maths says there must be one."""
-        if self.b.dead:
-            return True
-        return self.a.dead and not self.a_expected_zero
+        """No usable gradient where LoRA maths says there must be one.
+
+        One matrix starts at zero, so the other one's gradient is zero on the first pass; the zero
+        one must still get gradient. Both at zero is a saddle the adapter never leaves.
+        """
+        a_ok = not self.a.dead or self.a_expected_zero
+        b_ok = not self.b.dead or self.b_expected_zero
+        return not (a_ok and b_ok)
 
     @property
     def nonfinite(self) -> bool:

@@ -37,6 +37,10 @@ def run_probe(ctx: RuleContext) -> ProbeResult | None:
     model = ctx.setup.model
     if model is None:
         return None
+    meta = next((name for name, p in model.named_parameters() if p.is_meta), None)
+    if meta is not None:  # e.g. adapters created with low_cpu_mem_usage=True (LORA503 reports it)
+        ctx.note(f"probe skipped: {meta} and possibly more weights are on the meta device, so no values to run")
+        return None
     device, note = probe_device(model, ctx.settings.device)
     if note:
         ctx.note(note)
@@ -267,11 +271,14 @@ def _gradients(model: Any, layers: LayerFacts, tracer: _Tracer) -> tuple[tuple[S
         pairs.append((a, b))
     others = [(n, p) for n, p in model.named_parameters() if p.requires_grad and id(p) not in adapter_ids]
     tensors = [t for pair in pairs for t in pair] + [p for _, p in others]
-    stats = _summaries([None if t is None else t.grad for t in tensors])
+    stats = [_grad_of(r) for r in _reduced([None if t is None else t.grad for t in tensors], _grad_norms)]
+    # embeddings start the other way round (lora_embedding_A zero): whichever matrix is zero decides
+    a_peaks = _reduced([a for a, _ in pairs], _peak)
     slots: list[SlotProbe] = []
     paths = {layer.key: layer.path for layer in layers}
     for i, slot in enumerate(layers.slots()):
         path = paths.get(slot.layer, slot.layer)
+        a_peak = a_peaks[i]
         slots.append(
             SlotProbe(
                 layer=slot.layer,
@@ -284,6 +291,7 @@ def _gradients(model: Any, layers: LayerFacts, tracer: _Tracer) -> tuple[tuple[S
                 checkpointing=tracer.checkpointing_of(path),
                 a_param=slot.a_param,
                 b_param=slot.b_param,
+                a_is_zero=None if a_peak is None else a_peak[0] == 0,
             )
         )
     offset = 2 * len(pairs)
@@ -291,35 +299,51 @@ def _gradients(model: Any, layers: LayerFacts, tracer: _Tracer) -> tuple[tuple[S
     return tuple(slots), params
 
 
-def _summaries(grads: list[Any]) -> list[Grad]:
-    """Kind and norm of each gradient; the reductions are gathered per device to sync once."""
+def _reduced(tensors: list[Any], reduce: Any) -> list[list[float] | None]:
+    """``reduce(t)`` (a 1-D float32 tensor) for each tensor, gathered per device so each device syncs once."""
     import torch
 
-    out: list[Grad] = [ABSENT] * len(grads)
+    out: list[list[float] | None] = [None] * len(tensors)
     by_device: dict[Any, list[int]] = {}
-    for i, g in enumerate(grads):
-        if g is not None:
-            by_device.setdefault(g.device, []).append(i)
+    for i, t in enumerate(tensors):
+        if t is not None and not t.is_meta:
+            by_device.setdefault(t.device, []).append(i)
     for indices in by_device.values():
-        rows = []
-        for i in indices:
-            g = grads[i].coalesce().values() if grads[i].is_sparse else grads[i]
-            rows.append(
-                torch.stack(
-                    [
-                        torch.linalg.vector_norm(g, dtype=torch.float32),
-                        torch.linalg.vector_norm(g, ord=float("inf"), dtype=torch.float32),
-                    ]
-                )
-            )
-        for i, (norm, peak) in zip(indices, torch.stack(rows).tolist()):
-            if not math.isfinite(peak):
-                out[i] = Grad(GradKind.NONFINITE, norm)
-            elif peak == 0:
-                out[i] = Grad(GradKind.ZERO, 0.0)
-            else:
-                out[i] = Grad(GradKind.FINITE, norm)
+        with torch.no_grad():
+            values = torch.stack([reduce(tensors[i]) for i in indices]).tolist()
+        for i, value in zip(indices, values):
+            out[i] = value
     return out
+
+
+def _grad_norms(grad: Any) -> Any:
+    import torch
+
+    g = grad.coalesce().values() if grad.is_sparse else grad
+    return torch.stack(
+        [
+            torch.linalg.vector_norm(g, dtype=torch.float32),
+            torch.linalg.vector_norm(g, ord=float("inf"), dtype=torch.float32),
+        ]
+    )
+
+
+def _peak(tensor: Any) -> Any:
+    import torch
+
+    return torch.linalg.vector_norm(tensor, ord=float("inf"), dtype=torch.float32).reshape(1)
+
+
+def _grad_of(values: list[float] | None) -> Grad:
+    """Kind and norm from (L2 norm, largest magnitude): NaN/Inf anywhere makes the peak non-finite."""
+    if values is None:
+        return ABSENT
+    norm, peak = values
+    if not math.isfinite(peak):
+        return Grad(GradKind.NONFINITE, norm)
+    if peak == 0:
+        return Grad(GradKind.ZERO, 0.0)
+    return Grad(GradKind.FINITE, norm)
 
 
 def _nonfinite_weights(model: Any) -> tuple[str, ...]:

@@ -21,7 +21,7 @@ CAUSE_LABELS: Mapping[DeadCause, str] = {
 }
 
 _EXPECTED_ZERO_NOTE = (
-    "* lora_A gets zero gradient while lora_B is still zero (standard init): expected before the first step."
+    "* zero by construction while the other matrix is still zero (LoRA init): expected before the first step."
 )
 
 
@@ -53,7 +53,7 @@ def rows(probe: ProbeResult, excused: Mapping[tuple[str, str], str] | None = Non
             "layer": s.layer,
             "adapter": s.adapter,
             "grad_a": _norm(s.a, s.a_expected_zero),
-            "grad_b": _norm(s.b),
+            "grad_b": _norm(s.b, s.b_expected_zero),
             "status": status(s, excused.get((s.layer, s.adapter))),
         }
         for s in probe.slots
@@ -89,7 +89,7 @@ def render(probe: ProbeResult, excused: Mapping[tuple[str, str], str] | None = N
     lines.append(line(header))
     for item in _folded(data, max_rows):
         lines.append(item if isinstance(item, str) else line(item))
-    if any(r["grad_a"] == "0*" for r in data):
+    if any("0*" in (r["grad_a"], r["grad_b"]) for r in data):
         lines.append(_EXPECTED_ZERO_NOTE)
     return "\n".join(lines)
 

@@ -50,6 +50,12 @@ CAUSES: Mapping[DeadCause, tuple[str, str]] = {
 }
 
 
+_BOTH_ZERO = (
+    "lora_A and lora_B are both exactly zero, so each one's gradient is zero and the adapter can never move",
+    "Re-create the adapter with init_lora_weights=True, or load trained weights into it.",
+)
+
+
 class DeadAdapter(Rule):
     """
     ## What it does
@@ -108,6 +114,8 @@ class DeadAdapter(Rule):
     def _single(self, ctx: RuleContext, slot: SlotProbe) -> Finding:
         cause = slot.cause or DeadCause.ZERO
         why, fix = CAUSES[cause]
+        if cause is DeadCause.ZERO and slot.a_is_zero and slot.b_is_zero:
+            why, fix = _BOTH_ZERO
         return self.finding(
             ctx,
             f"{slot.path} (adapter {slot.adapter!r}) gets no gradient (lora_A {slot.a.kind.value}, "

@@ -59,15 +59,34 @@ def test_once_lora_b_is_nonzero_both_matrices_get_gradient() -> None:
         assert not slot.dead
 
 
-def test_a_zero_lora_a_gradient_with_nonzero_lora_b_is_dead() -> None:
-    model = lora(llama(), init_lora_weights=False)
+def _zero(model, part: str, layer: str):
     with torch.no_grad():
         for name, p in model.named_parameters():
-            if "lora_A" in name and "layers.1.self_attn.q_proj" in name:
-                p.zero_()  # dL/dB = s * grad_out^T (A x) is then exactly zero
-    result = probe(model)
-    slot = result.slot("model.layers.1.self_attn.q_proj", "default")
-    assert slot.b.kind is GradKind.ZERO and slot.a.kind is GradKind.FINITE
+            if part in name and layer in name:
+                p.zero_()
+    return model
+
+
+def test_with_lora_a_zero_and_lora_b_not_the_roles_swap_and_nothing_is_dead() -> None:
+    # dL/dB = s * grad_out^T (A x) is exactly zero while A is zero; A's gradient is not
+    model = _zero(lora(llama(), init_lora_weights=False), "lora_A", "layers.1.self_attn.q_proj")
+    slot = probe(model).slot("model.layers.1.self_attn.q_proj", "default")
+    assert slot.a_is_zero and slot.b_is_zero is False
+    assert slot.b.kind is GradKind.ZERO and slot.b_expected_zero
+    assert slot.a.kind is GradKind.FINITE and not slot.dead
+
+
+def test_embedding_adapters_start_with_lora_a_at_zero_and_are_healthy() -> None:
+    result = probe(lora(llama(), target_modules=["embed_tokens", "q_proj"]))
+    embed = result.slot("model.embed_tokens", "default")
+    assert embed.a_is_zero and embed.b_expected_zero and not embed.dead
+    assert not result.dead_slots
+
+
+def test_both_matrices_at_zero_is_a_saddle_the_adapter_never_leaves() -> None:
+    model = _zero(lora(llama()), "lora_A", "layers.0.self_attn.v_proj")
+    slot = probe(model).slot("model.layers.0.self_attn.v_proj", "default")
+    assert slot.a.kind is GradKind.ZERO and slot.b.kind is GradKind.ZERO
     assert slot.dead and slot.cause is DeadCause.ZERO
 
 

@@ -47,7 +47,7 @@ def test_the_table_text_is_exactly_this_for_a_small_case() -> None:
             "lin1   default  nan     inf       NaN/Inf",
             "proj   default  none    none      DEAD: not called",
             "lin1   other    none    none      (inactive)",
-            "* lora_A gets zero gradient while lora_B is still zero (standard init): expected before the first step.",
+            "* zero by construction while the other matrix is still zero (LoRA init): expected before the first step.",
         ]
     )
 
@@ -70,7 +70,7 @@ def test_long_tables_fold_healthy_runs_so_dead_layers_stay_in_view() -> None:
         "layers.20.q  default  none    none      DEAD: no_grad",
         "layers.21.q  default  0*      1.23e-02  ok",
         "  ... 28 more ok",
-        "* lora_A gets zero gradient while lora_B is still zero (standard init): expected before the first step.",
+        "* zero by construction while the other matrix is still zero (LoRA init): expected before the first step.",
     ]
 
 
@@ -86,7 +86,7 @@ def test_a_real_probe_renders_one_row_per_layer_and_marks_the_dead_one() -> None
             "lin0 | default | 0* | N | ok",
             "lin1 | default | 0* | N | ok",
             "proj | default | none | none | DEAD: not called",
-            "* lora_A gets zero gradient while lora_B is still zero (standard init): expected before the first step.",
+            "* zero by construction while the other matrix is still zero (LoRA init): expected before the first step.",
         ]
     )
     assert [r["status"] for r in attachment.data["rows"]] == ["ok", "ok", "DEAD: not called"]

@@ -100,6 +100,9 @@ def test_dead_adapters_name_the_cause_the_forward_hooks_saw(model, cause, words)
             lambda: lora(bert_classifier(), target_modules=["query", "value"], task_type="SEQ_CLS"), id="bert"
         ),
         pytest.param(lambda: build(MLP), id="custom-module-guessed-input"),
+        pytest.param(
+            lambda: lora(llama(), target_modules=["embed_tokens", "v_proj"]), id="embedding-lora-A-starts-at-zero"
+        ),
     ],
 )
 def test_correct_setups_with_synthetic_batches_stay_quiet(model) -> None:
@@ -107,11 +110,26 @@ def test_correct_setups_with_synthetic_batches_stay_quiet(model) -> None:
     assert not report.findings, report.format_findings()
 
 
+def test_an_adapter_with_both_matrices_at_zero_is_dead_for_good() -> None:
+    model = lora(llama())
+    with torch.no_grad():
+        model.base_model.model.model.layers[0].self_attn.v_proj.lora_A["default"].weight.zero_()
+    (finding,) = lint(model, select=PROBE_RULES).findings
+    assert finding.code == "LORA401" and finding.location.module.endswith("layers.0.self_attn.v_proj")
+    assert "both exactly zero" in finding.message and "init_lora_weights=True" in finding.hint
+
+
 def _frozen(model):
     for name, p in model.named_parameters():
         if "lora_" in name:
             p.requires_grad_(False)
     return model
+
+
+def _meta_adapters():
+    from peft import LoraConfig, get_peft_model
+
+    return get_peft_model(llama(), LoraConfig(target_modules=["q_proj"]), low_cpu_mem_usage=True)
 
 
 def _merged(model):
@@ -127,6 +145,7 @@ def _merged(model):
         pytest.param(lambda: lora(llama(), lora_alpha=0), id="zero-alpha-is-LORA306s"),
         pytest.param(lambda: lora(llama(), lora_dropout=1.0), id="dropout-one-is-LORA307s"),
         pytest.param(lambda: lora(llama()).merge_and_unload(), id="no-lora-layers-is-LORA205s"),
+        pytest.param(lambda: _meta_adapters(), id="adapters-on-meta-are-LORA503s"),
     ],
 )
 def test_consequences_of_root_causes_other_rules_report_are_not_repeated(model) -> None:
