@@ -19,9 +19,9 @@ _MAX_GROUPS = 6
 class BaseLeak(Rule):
     """
     ## What it does
-    Reports base-model parameters that have `requires_grad=True` although no config field declares
-    them trainable (`modules_to_save`, `bias="all"`/`"lora_only"`, `trainable_token_indices`),
-    grouped by module with the number of leaked parameters.
+    Reports base-model parameters that train without any config field declaring them. A parameter
+    counts as declared through `modules_to_save`, `bias="all"`/`"lora_only"` or
+    `trainable_token_indices`; the rest are grouped by module with the number of leaked parameters.
 
     ## Why is this bad?
     The optimizer updates them, but `save_pretrained` saves only the adapter and the declared

@@ -15,10 +15,10 @@ from lora_lint.rules._base import Needs, Rule
 class AdapterFrozen(Rule):
     """
     ## What it does
-    Reports an active adapter whose LoRA weights have `requires_grad=False`, and names the likely
-    cause: `PeftModel.from_pretrained`/`load_adapter` without `is_trainable=True`, a reused config
-    with `inference_mode=True`, or `prepare_model_for_kbit_training` called after `get_peft_model`
-    (it freezes every parameter). Also reports `lora_B` frozen while `lora_A` trains from a zero
+    Reports an active adapter whose LoRA weights have `requires_grad=False`, with the likely cause.
+    The causes named are `PeftModel.from_pretrained`/`load_adapter` without `is_trainable=True`, a
+    reused config with `inference_mode=True`, and `prepare_model_for_kbit_training` called after
+    `get_peft_model` (it freezes every parameter). Also reports `lora_B` frozen while `lora_A` trains from a zero
     `lora_B` (`lora_A` then gets zero gradient). Skipped with `intent="inference"`.
 
     ## Why is this bad?

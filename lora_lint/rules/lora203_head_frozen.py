@@ -21,10 +21,11 @@ _TASK_TYPES = {
 class HeadFrozen(Rule):
     """
     ## What it does
-    Reports the task head of a `*ForSequenceClassification`, `*ForTokenClassification`,
-    `*ForQuestionAnswering`, `*ForImageClassification` or `*ForAudioClassification` model
-    (`classifier`, `score`, `qa_outputs`, ...) when the checkpoint did not contain it (transformers
-    initialises it randomly) and it is frozen and not in `modules_to_save`.
+    Reports a freshly initialised task head that is frozen and not saved with the adapter. It looks
+    at the heads of `*ForSequenceClassification`, `*ForTokenClassification`, `*ForQuestionAnswering`,
+    `*ForImageClassification` and `*ForAudioClassification` models (`classifier`, `score`,
+    `qa_outputs`, ...) when the checkpoint was not of that task, so transformers initialised the head
+    randomly, and the head is frozen and not in `modules_to_save`.
 
     ## Why is this bad?
     The model learns to feed features into a random projection that never changes, and

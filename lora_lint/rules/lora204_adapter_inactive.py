@@ -14,10 +14,11 @@ from lora_lint.rules._base import Needs, Rule
 class AdapterInactive(Rule):
     """
     ## What it does
-    Reports LoRA layers whose adapters are disabled (`with model.disable_adapter():`,
-    `disable_adapter_layers()`), adapters merged into the base weights (`merge_adapter()`), and
-    trainable adapters that are not active (a second adapter added or loaded with
-    `is_trainable=True` but never `set_adapter`). With `intent="inference"` a merged adapter is fine.
+    Reports adapters that the forward pass bypasses: disabled, merged or not active. That is LoRA
+    layers disabled (`with model.disable_adapter():`, `disable_adapter_layers()`), adapters merged
+    into the base weights (`merge_adapter()`), and trainable adapters that are not active (a second
+    adapter added or loaded with `is_trainable=True` but never `set_adapter`). With
+    `intent="inference"` a merged adapter is fine.
 
     ## Why is this bad?
     A disabled or merged LoRA layer runs only its base layer: the LoRA weights get no gradient and

@@ -14,7 +14,7 @@ from lora_lint.rules._base import Needs, Rule
 class NoAdapter(Rule):
     """
     ## What it does
-    Reports a model that holds no LoRA layer at all, e.g. the plain model returned by
+    Reports a model that holds no LoRA layer at all. Typically it is the plain model returned by
     `merge_and_unload()` or `unload()`, or the base model passed where the wrapped one was meant.
 
     ## Why is this bad?

@@ -14,9 +14,10 @@ from lora_lint.rules._base import Needs, Rule
 class NestedPeft(Rule):
     """
     ## What it does
-    Reports a `PeftModel` (or peft tuner) inside another one, a LoRA layer wrapping a LoRA layer,
-    and LoRA layers that the model's tuner did not create: `get_peft_model` was called on a module
-    tree that already held LoRA layers (e.g. on `peft_model.base_model.model`).
+    Reports a PEFT model wrapped inside another, or LoRA layers that no config of the model built.
+    That is a `PeftModel` (or peft tuner) inside another one, a LoRA layer wrapping a LoRA layer,
+    and LoRA layers the model's tuner did not create because `get_peft_model` was called on a
+    module tree that already held LoRA layers (e.g. on `peft_model.base_model.model`).
 
     ## Why is this bad?
     The outer config does not describe the inner adapters: they train (or stay frozen) outside of

@@ -14,7 +14,8 @@ from lora_lint.rules._base import Needs, Rule
 class NewTokensFrozen(Rule):
     """
     ## What it does
-    Compares the embedding matrix with the vocabulary of the checkpoint the base model was loaded
+    Reports tokens added to the vocabulary that neither the embeddings nor the output head can learn.
+    It compares the embedding matrix with the vocabulary of the checkpoint the base model was loaded
     from (its `config.json`, read from the local folder or the Hugging Face cache). When rows were
     added (`resize_token_embeddings` after adding tokens) and neither the input embeddings nor the
     output head can train them (no `trainable_token_indices` covering them, no `modules_to_save`,

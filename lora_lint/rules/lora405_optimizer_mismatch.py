@@ -20,10 +20,10 @@ _SHOW = 3
 class OptimizerMismatch(Rule):
     """
     ## What it does
-    When the setup includes an optimizer, compares its param groups (by identity) with the model:
-    trainable adapter and declared parameters (LoRA weights, `modules_to_save` copies, trainable
-    tokens, declared biases) missing from it, and frozen parameters inside it. Skipped with
-    `intent="inference"`.
+    Reports a given optimizer that misses trainable adapter parameters or holds frozen ones. Its
+    param groups are compared with the model by identity: trainable adapter and declared parameters
+    (LoRA weights, `modules_to_save` copies, trainable tokens, declared biases) missing from it, and
+    frozen parameters inside it. Skipped with `intent="inference"` and when no optimizer is given.
 
     ## Why is this bad?
     Parameters missing from the optimizer get gradients but never change: the adapter stays at its
