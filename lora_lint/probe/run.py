@@ -2,26 +2,24 @@
 
 from __future__ import annotations
 
-import contextlib
 import math
-import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from lora_lint.probe.batch import (
-    SEED,
     BatchUnavailable,
     ProbeBatch,
     synthetic_batch,
     user_batch,
 )
 from lora_lint.probe.devices import probe_device
+from lora_lint.probe.hooks import Tracer
+from lora_lint.probe.isolation import untouched
 from lora_lint.probe.result import (
     ABSENT,
     Grad,
     GradKind,
-    LayerTrace,
     ParamProbe,
     ProbeResult,
     SlotProbe,
@@ -56,11 +54,11 @@ def probe_model(model: Any, batch: Any, *, base: Any, layers: LayerFacts, device
         inputs = synthetic_batch(base, device) if batch is None else user_batch(batch, model, base, device)
     except BatchUnavailable as exc:
         return ProbeResult(str(device), "", None, failure=str(exc), failure_stage="inputs")
-    with _untouched(model, device), _Tracer(model) as tracer:
+    with untouched(model, device), Tracer(model) as tracer:
         return _forward_backward(model, inputs, layers, device, tracer)
 
 
-def _forward_backward(model: Any, inputs: ProbeBatch, layers: LayerFacts, device: Any, tracer: _Tracer) -> ProbeResult:
+def _forward_backward(model: Any, inputs: ProbeBatch, layers: LayerFacts, device: Any, tracer: Tracer) -> ProbeResult:
     def failed(stage: str, why: str, **extra: Any) -> ProbeResult:
         return ProbeResult(str(device), inputs.description, inputs.source, failure=why, failure_stage=stage, **extra)
 
@@ -107,115 +105,6 @@ def _first_line(exc: BaseException) -> str:
     return text[0] if text else type(exc).__name__
 
 
-# -- isolation: modes, dropout, RNG, grad mode and existing grads put back on the way out ----------
-
-
-@contextlib.contextmanager
-def _untouched(model: Any, device: Any) -> Iterator[None]:
-    """Train mode with dropout at zero and a fixed seed; everything restored afterwards.
-
-    Train mode because transformers only checkpoints activations in training, which decides whether
-    a reentrant setup loses its gradient; dropout at zero so the result does not depend on chance.
-    """
-    import torch
-    from torch.nn.modules.batchnorm import _BatchNorm
-    from torch.nn.modules.dropout import _DropoutNd
-
-    modules = list(model.modules())
-    modes = [(m, m.training) for m in modules]
-    dropouts = [(m, m.p) for m in modules if isinstance(m, _DropoutNd)]
-    grads = [(p, p.grad) for p in model.parameters() if p.requires_grad]
-    cuda = [device.index if device.index is not None else torch.cuda.current_device()] if device.type == "cuda" else []
-    with contextlib.ExitStack() as stack:
-        stack.enter_context(torch.random.fork_rng(devices=cuda))
-        stack.enter_context(warnings.catch_warnings())
-        warnings.simplefilter("ignore")
-        stack.enter_context(torch.inference_mode(False))
-        stack.enter_context(torch.enable_grad())
-        try:
-            torch.default_generator.manual_seed(SEED)  # torch.manual_seed would reseed every GPU
-            for index in cuda:
-                torch.cuda.default_generators[index].manual_seed(SEED)
-            for m in modules:
-                # BatchNorm uses its running statistics: in training it would update them
-                m.training = not isinstance(m, _BatchNorm)
-            for m, _ in dropouts:
-                m.p = 0.0
-            for p, _ in grads:
-                p.grad = None
-            yield
-        finally:
-            for p, grad in grads:
-                p.grad = grad
-            for m, rate in dropouts:
-                m.p = rate
-            for m, mode in modes:
-                m.training = mode
-            if cuda:
-                torch.cuda.empty_cache()
-
-
-class _Tracer:
-    """Forward hooks on every LoRA layer: was it called, with grad enabled, did its output need grad."""
-
-    def __init__(self, model: Any) -> None:
-        from peft.tuners.lora import LoraLayer
-
-        self.modules: dict[str, Any] = {p: m for p, m in model.named_modules() if isinstance(m, LoraLayer)}
-        self.records: dict[str, list[Any]] = {path: [0, 0, False, False] for path in self.modules}
-        self.checkpointing = _checkpointing(model)
-        self.handles: list[Any] = []
-
-    def __enter__(self) -> _Tracer:  # noqa: PYI034 - a private class, never subclassed
-        for path, module in self.modules.items():
-            self.handles.append(module.register_forward_hook(self._hook(self.records[path])))
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        for handle in self.handles:
-            handle.remove()
-        self.handles.clear()
-
-    @staticmethod
-    def _hook(record: list[Any]) -> Any:
-        import torch
-
-        def hook(module: Any, args: tuple[Any, ...], output: Any) -> None:
-            record[0] += 1
-            record[1] += int(torch.is_grad_enabled())
-            record[2] = record[2] or any(isinstance(a, torch.Tensor) and a.requires_grad for a in args)
-            record[3] = record[3] or (isinstance(output, torch.Tensor) and output.requires_grad)
-
-        return hook
-
-    def trace(self, path: str) -> LayerTrace:
-        calls, grad_calls, inp, out = self.records.get(path, (0, 0, False, False))
-        return LayerTrace(calls, grad_calls, inp, out)
-
-    def checkpointing_of(self, path: str) -> str | None:
-        """The checkpointing kind of the nearest enclosing module that checkpoints, if any."""
-        parts = path.split(".")
-        for end in range(len(parts) - 1, -1, -1):
-            kind = self.checkpointing.get(".".join(parts[:end]))
-            if kind is not None:
-                return kind
-        return None
-
-
-def _checkpointing(model: Any) -> dict[str, str]:
-    """Module path -> "reentrant"/"non-reentrant" for modules with activation checkpointing switched on."""
-    found: dict[str, str] = {}
-    for path, module in model.named_modules():
-        if getattr(module, "gradient_checkpointing", False) is not True:
-            continue
-        # transformers internal: the checkpoint function is stored per module, usually a functools.partial
-        func = getattr(module, "_gradient_checkpointing_func", None)
-        reentrant = getattr(func, "keywords", {}).get("use_reentrant")
-        # torch treats an unspecified use_reentrant as True
-        found[path] = "non-reentrant" if reentrant is False else "reentrant"
-    return found
-
-
 # -- outputs and loss ------------------------------------------------------------------------------
 
 
@@ -260,7 +149,7 @@ def _nonfinite_names(named: list[tuple[str, Any]]) -> tuple[str, ...]:
 # -- gradients -------------------------------------------------------------------------------------
 
 
-def _gradients(model: Any, layers: LayerFacts, tracer: _Tracer) -> tuple[tuple[SlotProbe, ...], tuple[ParamProbe, ...]]:
+def _gradients(model: Any, layers: LayerFacts, tracer: Tracer) -> tuple[tuple[SlotProbe, ...], tuple[ParamProbe, ...]]:
     """Summaries of every adapter's and every other trainable tensor's gradient, in one pass."""
     by_name = dict(model.named_parameters(remove_duplicate=False))
     adapter_ids: set[int] = set()
