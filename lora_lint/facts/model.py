@@ -86,6 +86,10 @@ class ModelFacts:
     def base_keys(self) -> tuple[str, ...]:
         return tuple(m.key for m in self.base_modules)
 
+    def numel_under(self, key: str) -> int:
+        """Weights held by the module at ``key`` and everything below it."""
+        return sum(p.numel for p in self.base_parameters if p.module == key or p.module.startswith(key + "."))
+
     def module(self, key: str) -> BaseModule | None:
         for m in self.base_modules:
             if m.key == key:

@@ -179,6 +179,28 @@ def _pattern_matches(pattern: str, keys: Iterable[str]) -> tuple[str, ...]:
         return ()
 
 
+def saved_modules_are_never_targets() -> bool:
+    """Whether this peft leaves modules_to_save out of LoRA targeting (newer peft does), so an overlap is benign."""
+    from peft import LoraConfig
+    from peft.tuners.tuners_utils import check_target_module_exists
+
+    hit = check_target_module_exists(LoraConfig(target_modules=["head"], modules_to_save=["head"]), "m.head")
+    return type(hit).__name__ == "_ExcludedModule"
+
+
+def saved_spelling(key: str, keys: Iterable[str]) -> str | None:
+    """The shortest modules_to_save entry that wraps ``key`` alone (peft matches by plain suffix), if any."""
+    keys = tuple(keys)
+    parts = key.split(".")
+    for i in range(len(parts) - 1, -1, -1):
+        if parts[i].isdigit() and i > 0:
+            continue  # "layers.0.input_layernorm" reads better than "0.input_layernorm"
+        tail = ".".join(parts[i:])
+        if sum(1 for k in keys if k.endswith(tail)) == 1:
+            return tail
+    return None
+
+
 def parameter_matches(entry: str, keys: Iterable[str]) -> tuple[str, ...]:
     """Parameter keys a ``target_parameters`` entry selects.
 

@@ -5,7 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 from lora_lint.context import RuleContext
-from lora_lint.facts.targeting import ALL_LINEAR, EntryMatch, TargetingFacts
+from lora_lint.facts.targeting import (
+    ALL_LINEAR,
+    EntryMatch,
+    TargetingFacts,
+    saved_modules_are_never_targets,
+    saved_spelling,
+)
 from lora_lint.findings import Basis, Finding, Severity
 from lora_lint.hookspecs import RegisterRule
 from lora_lint.plugins import hookimpl
@@ -67,7 +73,7 @@ class ModulesToSaveOvermatch(Rule):
         overlap = sorted(set(entry.matches) & named_targets)
         if not overlap and len(entry.matches) <= 1 and not partial:
             return None
-        spellings = {k: _unique_suffix(k, keys) for k in entry.matches}
+        spellings = {k: saved_spelling(k, keys) for k in entry.matches}
         parts = []
         if len(exact) > 1:
             parts.append(f"{len(exact)} modules named {text!r} ({_few(exact)})")
@@ -76,7 +82,7 @@ class ModulesToSaveOvermatch(Rule):
         if partial:
             parts.append(f"{_few(partial)} (whose name{'s only end' if len(partial) > 1 else ' only ends'} with {text!r})")
         wraps = " and ".join(parts)
-        size = sum(_numel(ctx, k) for k in entry.matches)
+        size = sum(ctx.model.numel_under(k) for k in entry.matches)
         message = (
             f"modules_to_save entry {text!r} wraps {wraps}: {'each' if len(entry.matches) > 1 else 'it'} trains "
             "in full and is saved with the adapter "
@@ -90,7 +96,7 @@ class ModulesToSaveOvermatch(Rule):
             hint = f"To wrap one of them, name it by a longer path (e.g. {alone[0]!r}); to wrap all, keep the entry."
         if overlap and not (partial or len(entry.matches) > 1):
             message = f"modules_to_save entry {text!r} wraps {_few(overlap)}, which target_modules also matches: "
-            if _saved_modules_are_never_targets():
+            if saved_modules_are_never_targets():
                 message += "peft trains it in full and gives it no LoRA adapter"
                 severity = Severity.INFO
             else:
@@ -125,34 +131,9 @@ def _named_targets(facts: TargetingFacts, written: bool) -> set[str]:
     """
     if isinstance(facts.target_modules, str) and facts.target_modules.lower() == ALL_LINEAR:
         return set()
-    if not written and _saved_modules_are_never_targets():
+    if not written and saved_modules_are_never_targets():
         return set()
     return {k for e in facts.field_entries("target_modules") if not e.from_default for k in e.adaptable}
-
-
-def _saved_modules_are_never_targets() -> bool:
-    """Whether this peft leaves modules_to_save out of LoRA targeting (newer peft does)."""
-    from peft import LoraConfig
-    from peft.tuners.tuners_utils import check_target_module_exists
-
-    hit = check_target_module_exists(LoraConfig(target_modules=["head"], modules_to_save=["head"]), "m.head")
-    return type(hit).__name__ == "_ExcludedModule"
-
-
-def _unique_suffix(key: str, keys: Sequence[str]) -> str | None:
-    """The shortest dotted tail of ``key`` that no other module path ends with (peft matches by suffix)."""
-    parts = key.split(".")
-    for i in range(len(parts) - 1, -1, -1):
-        if parts[i].isdigit() and i > 0:
-            continue  # "layers.0.input_layernorm" reads better than "0.input_layernorm"
-        tail = ".".join(parts[i:])
-        if sum(1 for k in keys if k.endswith(tail)) == 1:
-            return tail
-    return None
-
-
-def _numel(ctx: RuleContext, key: str) -> int:
-    return sum(p.numel for p in ctx.model.base_parameters if p.module == key or p.module.startswith(key + "."))
 
 
 def _few(keys: Sequence[str], limit: int = 3) -> str:
