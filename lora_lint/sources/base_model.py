@@ -51,10 +51,30 @@ def read_model_config(folder: Path) -> dict[str, Any]:
     return data
 
 
-def _model_class(raw: dict[str, Any]) -> Any:
-    """The class named in ``architectures``, else the causal-LM Auto class (the common LoRA case)."""
+#: peft task_type -> the Auto class a training script loads the base with for that task
+TASK_AUTO_CLASSES = {
+    "CAUSAL_LM": "AutoModelForCausalLM",
+    "SEQ_CLS": "AutoModelForSequenceClassification",
+    "SEQ_2_SEQ_LM": "AutoModelForSeq2SeqLM",
+    "TOKEN_CLS": "AutoModelForTokenClassification",
+    "QUESTION_ANS": "AutoModelForQuestionAnswering",
+    "FEATURE_EXTRACTION": "AutoModel",
+}
+
+
+def _model_class(raw: dict[str, Any], config: Any, task_type: str | None) -> Any:
+    """The class a training script would build: the LoRA task's Auto class when it fits the model
+    type (a Llama checkpoint trained for SEQ_CLS gets its fresh ``score`` head), else the class named
+    in ``architectures``, else the causal-LM Auto class (the common LoRA case)."""
     import transformers
 
+    task = str(task_type or "").split(".")[-1].upper()
+    auto_name = TASK_AUTO_CLASSES.get(task)
+    if auto_name is not None:
+        auto = getattr(transformers, auto_name)
+        # transformers internal: each Auto class maps config classes to model classes
+        if type(config) in getattr(auto, "_model_mapping", {}):
+            return auto
     for arch in raw.get("architectures") or ():
         cls = getattr(transformers, arch, None)
         if cls is not None:
@@ -95,12 +115,14 @@ def build_base_model(
     device: str = "cpu",
     weights: bool | None = None,
     bits: int | None = None,
+    task_type: str | None = None,
     progress: Progress | None = None,
 ) -> BaseModel:
     """The base model of ``folder``; with no weights on disk (or ``weights=False``) built on meta.
 
-    ``bits`` (8 or 4) loads the weights through bitsandbytes and prepares the model for k-bit
-    training as the classic recipes do. Remote-code architectures cannot be built offline: the
+    ``task_type`` (peft's, e.g. ``SEQ_CLS``) picks the Auto class for that task. ``bits`` (8 or 4)
+    loads the weights through bitsandbytes and prepares the model for k-bit training as the classic
+    recipes do. Remote-code architectures cannot be built offline: the
     result has ``model=None`` and ``unverifiable`` says why, so rules report "cannot verify"
     rather than "matches nothing".
     """
@@ -116,14 +138,14 @@ def build_base_model(
         config = AutoConfig.from_pretrained(folder, local_files_only=True)
     except (ValueError, KeyError, OSError) as exc:
         return BaseModel(None, False, f"transformers cannot read {folder}/config.json: {' '.join(str(exc).split())}")
-    cls = _model_class(raw)
+    cls = _model_class(raw, config, task_type)
     use_weights = has_weights(folder) if weights is None else weights
     say = progress or (lambda _msg: None)
     try:
         if use_weights:
             quant = _quantization(bits, device)
-            what = f"{cls.__name__} from {folder} on {device}" + (f" in {bits}-bit" if bits else "")
-            say(f"loading {what}")
+            where = f"from {folder} on {device}" + (f" in {bits}-bit" if bits else "")
+            say(f"loading {folder}")
             if quant is not None:
                 model = cls.from_pretrained(
                     folder, local_files_only=True, quantization_config=quant, device_map={"": device}
@@ -134,15 +156,15 @@ def build_base_model(
             else:
                 dtype = torch.float32 if device == "cpu" else "auto"
                 model = cls.from_pretrained(folder, local_files_only=True, **{_dtype_kwarg(): dtype}).to(device)
-            return BaseModel(model, True, how=f"loaded {what}")
-        say(f"building {cls.__name__} on the meta device")
+            return BaseModel(model, True, how=f"loaded {type(model).__name__} {where}")
+        say(f"building {folder} on the meta device")
         with torch.device("meta"):
             model = cls.from_config(config) if hasattr(cls, "from_config") else cls._from_config(config)
     except UsageError:
         raise
     except Exception as exc:  # noqa: BLE001  transformers raises many types for a broken checkpoint
         raise SetupLoadError(str(folder), f"{type(exc).__name__}: {' '.join(str(exc).split())}") from None
-    return BaseModel(model, False, how=f"{folder} has no weights: built {cls.__name__} on the meta device")
+    return BaseModel(model, False, how=f"{folder} has no weights: built {type(model).__name__} on the meta device")
 
 
 def resolve_device(spec: str | None) -> str:

@@ -87,7 +87,9 @@ def load_model_config(target: str, model_dir: Path, config_path: Path, settings:
     kwargs, dropped = check_kwargs(data, file, saved)
     bits = 8 if options.get("load_in_8bit") else 4 if options.get("load_in_4bit") else None
     device = resolve_device(settings.device)
-    base = build_base_model(model_dir, device=device, bits=bits, progress=options.get("progress"))
+    base = build_base_model(
+        model_dir, device=device, bits=bits, task_type=kwargs.get("task_type"), progress=options.get("progress")
+    )
     origin = Location(file=relative_to_cwd(file))
     setup = Setup(target=target, lora_configs={"default": kwargs}, weights=base.weights, origin=origin)
     if dropped:

@@ -111,3 +111,12 @@ def test_colour_is_forced_by_always_and_absent_by_default_off_a_terminal(project
     import click
 
     assert click.unstyle(coloured) == plain
+
+
+def test_prints_in_user_code_go_to_stderr_so_machine_output_stays_parseable(project: Path) -> None:
+    (project / "noisy.py").write_text(
+        "from train import build\n\ndef noisy():\n    print('loading my model...')\n    return build()\n"
+    )
+    result = CliRunner().invoke(main, ["check", "--no-probe", "noisy.py:noisy", "--format", "json"])
+    assert json.loads(result.stdout)["summary"]["targets"] == ["noisy.py:noisy"]
+    assert "loading my model..." in result.stderr

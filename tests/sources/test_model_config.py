@@ -125,3 +125,22 @@ def test_kbit_loading_follows_the_classic_recipe(tmp_path: Path, bits: int) -> N
     report = lint(setup, select=["LORA5"], probe=False)
     assert not report.findings, report.format_findings()
 
+
+
+@pytest.mark.parametrize(
+    ("task_type", "built", "trainable"),
+    [
+        (None, "LlamaForCausalLM", "4,194,304"),
+        ("SEQ_CLS", "LlamaForSequenceClassification", "4,202,496"),  # + the fresh 4096x2 score head
+        ("SEQ_2_SEQ_LM", "LlamaForCausalLM", "4,194,304"),  # no seq2seq Llama: the config's own class
+    ],
+)
+def test_the_lora_task_type_picks_the_class_a_training_script_would_load(
+    tmp_path: Path, task_type: str | None, built: str, trainable: str
+) -> None:
+    config = {k: v for k, v in SEED.items() if k != "task_type"}
+    if task_type:
+        config["task_type"] = task_type
+    setup = load(LLAMA_7B, write_json(tmp_path / "lora.json", config))
+    assert type(setup.base_model).__name__ == built
+    assert setup.notes[1].message.startswith(f"trainable parameters: {trainable} of ")
