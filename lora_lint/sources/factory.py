@@ -15,6 +15,7 @@ import os
 import re
 import sys
 import traceback
+import zlib
 from collections.abc import Mapping
 from pathlib import Path
 from types import ModuleType, TracebackType
@@ -69,7 +70,7 @@ def _load_file(target: str, file: Path) -> ModuleType:
     if existing is not None and Path(getattr(existing, "__file__", "") or "").resolve() == file.resolve():
         return existing
     if existing is not None:  # another module already has this name: keep both apart
-        name = f"lora_lint_factory_{abs(hash(str(file.resolve())))}"
+        name = f"lora_lint_factory_{zlib.crc32(str(file.resolve()).encode()):08x}"
     spec = importlib.util.spec_from_file_location(name, file)
     if spec is None or spec.loader is None:
         raise SetupLoadError(target, f"cannot import {file}")
@@ -179,7 +180,8 @@ def load_factory(target: str, settings: Settings | None = None) -> Setup | None:
     origin = Location(file=relative_to_cwd(where)) if where.endswith(".py") else Location()
     try:
         func = _resolve(target, where, name)
-        origin = _origin(func)
+        found = _origin(func)
+        origin = found if found.file else origin  # a callable object has no source lines: its file
         result = _call_user(target, func)
     except NoMatchError as err:
         return recover_from_no_match(target, err, origin)
