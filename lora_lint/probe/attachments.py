@@ -31,7 +31,10 @@ def lora_lint_attachments(ctx: RuleContext, findings: Sequence[Finding]) -> Sequ
     from lora_lint.probe.table import render, rows
 
     excused = excuses(ctx.layers)
-    unexplained = any((s.dead or s.nonfinite) and (s.layer, s.adapter) not in excused for s in probe.slots)
+    unexplained = any(
+        (s.nonfinite or (s.dead and not probe.unreached(s))) and (s.layer, s.adapter) not in excused
+        for s in probe.slots
+    )
     if not unexplained and not any(f.basis is Basis.PROBE for f in findings):
         return None
     return [

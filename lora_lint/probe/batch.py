@@ -27,6 +27,9 @@ class ProbeBatch:
     source: str = "synthetic"
     #: what the user reads: "input_ids[2, 8] int64, labels[2, 8] int64"
     description: str = ""
+    #: the batch feeds only part of the model (token ids for a model that also reads images), so a
+    #: layer it never reaches is not evidence of a bug
+    partial: bool = False
 
 
 def describe(value: Any, name: str = "") -> str:
@@ -106,14 +109,23 @@ def synthetic_batch(base: Any, device: Any) -> ProbeBatch:
         return _guessed_input(base, device, gen)
     kind = type(base).__name__
     main = getattr(base, "main_input_name", "input_ids")
+    towers: list[str] = []
     if main == "input_ids":
         values = _text_inputs(base, config, kind, gen)
+        towers = [name for key, name in _OTHER_TOWERS.items() if getattr(config, key, None) is not None]
     elif main == "pixel_values":
         values = _image_inputs(base, config, kind, gen)
     else:
         raise BatchUnavailable(f"cannot build inputs for {kind} (main input {main!r}); pass a batch")
     kwargs = to_device(values, device)
-    return ProbeBatch((), kwargs, "synthetic", describe(kwargs))
+    text = describe(kwargs)
+    if towers:
+        text += f" (text only: no inputs for its {' or '.join(towers)} tower)"
+    return ProbeBatch((), kwargs, "synthetic", text, partial=bool(towers))
+
+
+#: Config fields of multimodal models whose towers a text-only batch does not reach.
+_OTHER_TOWERS = {"vision_config": "vision", "audio_config": "audio", "speech_config": "speech"}
 
 
 def _text_config(config: Any) -> Any:

@@ -161,6 +161,8 @@ class ProbeResult:
     nonfinite_outputs: tuple[str, ...] = ()
     #: weights holding NaN/Inf (looked for only when something came out non-finite)
     nonfinite_weights: tuple[str, ...] = ()
+    #: the synthetic batch fed only part of the model (token ids for a model that also reads images)
+    batch_partial: bool = False
 
     @property
     def loss_computed(self) -> bool:
@@ -184,6 +186,10 @@ class ProbeResult:
     @property
     def dead_slots(self) -> tuple[SlotProbe, ...]:
         return tuple(s for s in self.slots if s.dead)
+
+    def unreached(self, slot: SlotProbe) -> bool:
+        """Never called, but the batch fed only part of the model: no evidence either way."""
+        return self.batch_partial and slot.cause is DeadCause.NOT_CALLED
 
     def slot(self, layer: str, adapter: str) -> SlotProbe | None:
         for s in self.slots:

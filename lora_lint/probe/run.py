@@ -94,6 +94,7 @@ def _forward_backward(model: Any, inputs: ProbeBatch, layers: LayerFacts, device
         slots=slots,
         params=params,
         nonfinite_outputs=nonfinite_out,
+        batch_partial=inputs.partial,
     )
     if result.nonfinite_loss or result.nonfinite_outputs or result.nonfinite_grads:
         result = replace(result, nonfinite_weights=_nonfinite_weights(model))

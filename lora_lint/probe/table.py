@@ -25,12 +25,14 @@ _EXPECTED_ZERO_NOTE = (
 )
 
 
-def status(slot: SlotProbe, excuse: str | None = None) -> str:
+def status(slot: SlotProbe, excuse: str | None = None, unreached: bool = False) -> str:
     """One word or two for a row; excused slots show the reason another rule reports."""
     if excuse is not None:
         return f"({excuse})"
     if slot.nonfinite:
         return "NaN/Inf"
+    if unreached:
+        return "(not reached by the batch)"
     cause = slot.cause
     return "ok" if cause is None else CAUSE_LABELS[cause]
 
@@ -54,7 +56,7 @@ def rows(probe: ProbeResult, excused: Mapping[tuple[str, str], str] | None = Non
             "adapter": s.adapter,
             "grad_a": _norm(s.a, s.a_expected_zero),
             "grad_b": _norm(s.b, s.b_expected_zero),
-            "status": status(s, excused.get((s.layer, s.adapter))),
+            "status": status(s, excused.get((s.layer, s.adapter)), probe.unreached(s)),
         }
         for s in probe.slots
     ]

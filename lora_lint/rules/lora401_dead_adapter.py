@@ -100,6 +100,14 @@ class DeadAdapter(Rule):
             return  # LORA402 says why there is no gradient at all
         live = live_slots(ctx.layers)
         dead = [s for s in probe.slots if s.dead and (s.layer, s.adapter) in live]
+        unreached = [s for s in dead if probe.unreached(s)]
+        if unreached:
+            ctx.note(
+                f"{len(unreached)} adapter layer(s) outside the synthetic batch's reach were not checked "
+                f"(e.g. {unreached[0].path}): {probe.batch}; pass a batch that feeds every tower",
+                self.code,
+            )
+            dead = [s for s in dead if not probe.unreached(s)]
         if not probe.loss_requires_grad and any(s.cause not in ADAPTER_CAUSES for s in dead):
             return  # the loss itself is detached: LORA402
         for adapter in dict.fromkeys(s.adapter for s in dead):

@@ -78,8 +78,8 @@ class LossDetached(Rule):
         if probe.loss_requires_grad:
             return
         dead = [s for s in probe.slots if (s.layer, s.adapter) in live]
-        if dead and all(s.cause in ADAPTER_CAUSES for s in dead):
-            return  # checkpointing or a bypassed adapter cut the graph: LORA401 names it
+        if dead and all(s.cause in ADAPTER_CAUSES or probe.unreached(s) for s in dead):
+            return  # checkpointing or a bypassed adapter cut the graph (LORA401), or the batch missed them
         why = (
             "every adapter layer ran with gradients disabled (torch.no_grad() or inference_mode() in the forward)"
             if dead and all(s.trace.calls and not s.trace.grad_calls for s in dead)

@@ -255,3 +255,38 @@ def test_a_leaked_parameter_off_the_forward_path_gets_no_gradient_so_only_LORA20
     model = build(SkipsLayer, ["lin0", "lin1"])
     model.base_model.model.proj.weight.requires_grad_(True)
     assert not lint(model, batch=mlp_batch(), select=["LORA404"]).findings
+
+
+# -- multimodal models with a text-only synthetic batch --------------------------------------------
+
+
+def tiny_llava():
+    from transformers import (
+        CLIPVisionConfig,
+        LlavaConfig,
+        LlavaForConditionalGeneration,
+    )
+
+    from tests.tiny_models import llama_config
+
+    vision = CLIPVisionConfig(
+        hidden_size=32, intermediate_size=64, num_hidden_layers=1, num_attention_heads=2, image_size=16, patch_size=8
+    )
+    torch.manual_seed(0)
+    return LlavaForConditionalGeneration(LlavaConfig(vision_config=vision, text_config=llama_config())).eval()
+
+
+@pytest.mark.parametrize(
+    ("targets", "unchecked"),
+    [
+        pytest.param(["q_proj", "v_proj"], 2, id="both-towers"),
+        pytest.param(r".*vision_tower.*\.(q_proj|v_proj)", 2, id="vision-tower-only"),
+    ],
+)
+def test_vision_tower_layers_a_text_only_batch_cannot_reach_are_noted_not_reported(targets, unchecked) -> None:
+    report = lint(lora(tiny_llava(), target_modules=targets), select=PROBE_RULES)
+    assert not report.findings, report.format_findings()
+    (note,) = [n for n in report.notes if n.code == "LORA401"]
+    assert note.message.startswith(f"{unchecked} adapter layer(s) outside the synthetic batch's reach")
+    assert "text only: no inputs for its vision tower" in note.message
+    assert not report.attachments
