@@ -70,7 +70,7 @@ class AdapterUntrained(Rule):
                 )
                 continue
             message = (
-                f"all {len(zero)} lora_B tensors of adapter {adapter.name!r} are zero ({len(zero)} layers): "
+                f"all {len(zero)} lora_B tensors of adapter {adapter.name!r} are zero (every adapted layer): "
                 "B·A = 0, so the adapter is a no-op"
             )
             severity = None

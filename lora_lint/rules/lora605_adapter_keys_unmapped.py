@@ -62,7 +62,7 @@ class AdapterKeysUnmapped(Rule):
                 hint = "Save from the uncompiled model (compiled._orig_mod), or strip '_orig_mod.' from the keys."
             elif "adapter name" in cause:
                 hint = "Save with peft's save_pretrained (get_peft_model_state_dict), not a raw state_dict."
-            share = "all" if len(missing) == len(mapping.keys) else f"{len(missing)} of {len(mapping.keys)}"
+            share = f"all {len(missing)}" if len(missing) == len(mapping.keys) else f"{len(missing)} of {len(mapping.keys)}"
             yield self.finding(
                 ctx,
                 f"{share} saved tensors of adapter {adapter.name!r} do not map onto {arch}: {cause}. "
