@@ -139,12 +139,12 @@ def _loss_of(output: Any, floats: list[tuple[str, Any]]) -> tuple[Any, str | Non
 
 
 def _nonfinite_names(named: list[tuple[str, Any]]) -> tuple[str, ...]:
+    """Outputs holding NaN/Inf: a float32 sum is non-finite exactly then, without a full-size mask."""
     import torch
 
-    if not named:
-        return ()
-    flags = [torch.isfinite(t).all().cpu() for _, t in named]
-    return tuple(n for (n, _), ok in zip(named, torch.stack(flags).tolist()) if not ok)
+    with torch.no_grad():
+        sums = _reduced([t.detach() for _, t in named], lambda t: t.sum(dtype=torch.float32).reshape(1))
+    return tuple(n for (n, _), value in zip(named, sums) if value is not None and not math.isfinite(value[0]))
 
 
 # -- gradients -------------------------------------------------------------------------------------
