@@ -15,10 +15,10 @@ def lint(
     model: Any,
     batch: Any = None,
     optimizer: Any = None,
-    probe: bool = True,
+    probe: bool | None = None,
     select: Iterable[str] | str | None = None,
     ignore: Iterable[str] | str | None = None,
-    intent: str = "training",
+    intent: str | None = None,
     *,
     extend_select: Iterable[str] | str | None = None,
     device: str | None = None,
@@ -28,7 +28,8 @@ def lint(
     """Lint one LoRA setup and return the report; the model is left exactly as it was.
 
     ``model`` is a peft ``PeftModel``, any ``nn.Module`` holding peft LoRA layers, or a prepared
-    :class:`~lora_lint.context.Setup`. Keyword arguments override ``settings``.
+    :class:`~lora_lint.context.Setup`. Keyword arguments given override ``settings``; left at
+    ``None`` they keep its value (by default the probe runs and the intent is ``"training"``).
 
     Example::
 

@@ -19,6 +19,10 @@ if TYPE_CHECKING:
     from lora_lint.rules._base import Rule
 
 
+#: Rules about saved files and runs simply do not apply to a live model: no note for skipping them.
+_SILENT_SKIPS = Needs.ARTIFACT | Needs.RUN
+
+
 def selected_rules(rules: Iterable[type[Rule]], settings: Settings) -> list[type[Rule]]:
     return [
         r
@@ -53,6 +57,8 @@ def lint_setup(
             raise RuleError(rule_cls.code, setup.target, exc) from exc
     notes = [*setup.notes, *ctx.notes]
     for need, codes in skipped.items():
+        if need in _SILENT_SKIPS:
+            continue
         notes.append(Note(f"skipped {', '.join(codes)}: needs {NEED_LABELS[need]}", setup.target))
     if inference_skipped:
         notes.append(
