@@ -1,12 +1,8 @@
-"""Shared pieces of the plugin tests: the tiny-model module for inner sessions, rule availability."""
+"""The tiny-model module that the plugin tests write into each pytester folder."""
 
 from __future__ import annotations
 
 import textwrap
-
-import pytest
-
-from lora_lint.plugins import collect_registry, get_plugin_manager
 
 #: Written as ``lora_models.py`` into the pytester folder: the inner test sessions import it.
 LORA_MODELS = textwrap.dedent(
@@ -38,12 +34,3 @@ LORA_MODELS = textwrap.dedent(
     '''
 )
 
-
-def registered_codes() -> set[str]:
-    return set(collect_registry(get_plugin_manager()).rules)
-
-
-def needs_rules(*codes: str) -> pytest.MarkDecorator:
-    """Skip while a rule this test relies on is not registered yet (rules are added one by one)."""
-    missing = sorted(set(codes) - registered_codes())
-    return pytest.mark.skipif(bool(missing), reason=f"rule(s) {', '.join(missing)} not registered")

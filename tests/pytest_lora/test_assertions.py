@@ -6,7 +6,6 @@ import pytest
 
 import pytest_lora
 from pytest_lora.assertions import lint_codes
-from tests.pytest_lora.support import needs_rules
 
 HELPERS = (
     "assert_adapters_receive_grad",
@@ -38,7 +37,6 @@ def test_a_helper_whose_rule_is_not_installed_says_so_instead_of_passing() -> No
         lint_codes("assert_x", object(), ["LORA699"])
 
 
-@needs_rules("LORA101", "LORA102", "LORA103")
 def test_assert_targets_matched_names_the_entry_and_the_closest_real_names(lora_pytester: pytest.Pytester) -> None:
     result = _run(
         lora_pytester,
@@ -61,7 +59,6 @@ def test_bad():
     )
 
 
-@needs_rules("LORA201")
 def test_assert_base_frozen_names_the_leaking_parameter(lora_pytester: pytest.Pytester) -> None:
     result = _run(
         lora_pytester,
@@ -79,7 +76,6 @@ def test_bad():
     result.stdout.fnmatch_lines(["E * assert_base_frozen: 1 problem(s)*", "E * LORA201 *layers.1.mlp.up_proj.weight*"])
 
 
-@needs_rules("LORA202", "LORA204", "LORA205")
 def test_assert_adapters_trainable_names_frozen_inactive_or_missing_adapters(lora_pytester: pytest.Pytester) -> None:
     result = _run(
         lora_pytester,
@@ -103,7 +99,6 @@ def test_merged_away():
     result.stdout.fnmatch_lines(["E * LORA205 *"])
 
 
-@needs_rules("LORA301")
 def test_assert_alpha_ratio_uses_the_default_band_or_the_one_given(lora_pytester: pytest.Pytester) -> None:
     result = _run(
         lora_pytester,
@@ -126,7 +121,6 @@ def test_own_band():
     result.stdout.fnmatch_lines(["E * LORA301 *", "E *2*1.5*"])
 
 
-@needs_rules("LORA303")
 def test_assert_scaling_consistent_names_the_drifted_layers(lora_pytester: pytest.Pytester) -> None:
     result = _run(
         lora_pytester,
@@ -144,7 +138,6 @@ def test_alpha_edited_after_build():
     result.stdout.fnmatch_lines(["E * assert_scaling_consistent: * problem(s)*", "E * LORA303 *"])
 
 
-@needs_rules("LORA401", "LORA402", "LORA403")
 def test_assert_adapters_receive_grad_names_the_dead_layer_with_the_gradient_table(
     lora_pytester: pytest.Pytester,
 ) -> None:
@@ -170,7 +163,6 @@ def test_detached_layer():
     )
 
 
-@needs_rules("LORA401", "LORA402", "LORA403")
 def test_a_helper_that_cannot_run_on_a_meta_model_fails_saying_why(lora_pytester: pytest.Pytester) -> None:
     result = _run(
         lora_pytester,

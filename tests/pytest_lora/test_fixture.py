@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from tests.pytest_lora.support import needs_rules
-
 
 def test_a_correct_setup_passes_and_the_fixture_returns_a_lora_lint_report(lora_pytester: pytest.Pytester) -> None:
     lora_pytester.makepyfile(
@@ -102,7 +100,6 @@ def test_linting_through_the_fixture_leaves_the_model_as_it_was(lora_pytester: p
     lora_pytester.runpytest().assert_outcomes(passed=1)
 
 
-@needs_rules("LORA401")
 def test_a_dead_adapter_fails_with_the_per_layer_gradient_table(lora_pytester: pytest.Pytester) -> None:
     lora_pytester.makepyfile(
         """

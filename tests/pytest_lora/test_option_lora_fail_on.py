@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from tests.pytest_lora.support import needs_rules
-
 WRONG_TARGET = """
     import lora_models
 
@@ -68,7 +66,6 @@ def test_an_unknown_option_value_is_refused_by_pytest(lora_pytester: pytest.Pyte
     result.stderr.fnmatch_lines(["*--lora-fail-on: invalid choice: 'sometimes'*"])
 
 
-@needs_rules("LORA301")
 def test_a_warning_passes_by_default_and_fails_at_fail_on_warning(lora_pytester: pytest.Pytester) -> None:
     lora_pytester.makepyfile(
         """

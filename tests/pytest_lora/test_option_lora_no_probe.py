@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from tests.pytest_lora.support import needs_rules
-
 #: An adapter whose layer output is detached: only the probe can see that it never gets gradient.
 DEAD_ADAPTER = """
     import lora_models
@@ -37,7 +35,6 @@ def test_the_option_and_the_ini_key_turn_the_probe_off_in_the_fixture(lora_pytes
     lora_pytester.runpytest("-s").stdout.fnmatch_lines(["*PROBE False*"])
 
 
-@needs_rules("LORA401")
 def test_a_dead_adapter_fails_with_the_probe_and_passes_with_a_note_without_it(lora_pytester: pytest.Pytester) -> None:
     lora_pytester.makepyfile(DEAD_ADAPTER)
     with_probe = lora_pytester.runpytest()
@@ -48,7 +45,6 @@ def test_a_dead_adapter_fails_with_the_probe_and_passes_with_a_note_without_it(l
     without.stdout.fnmatch_lines(["*NOTES*skipped*LORA401*needs the probe*"])
 
 
-@needs_rules("LORA401")
 def test_probe_true_in_the_fixture_call_wins_over_the_option(lora_pytester: pytest.Pytester) -> None:
     lora_pytester.makepyfile(DEAD_ADAPTER.replace("lora_models.batch())", "lora_models.batch(), probe=True)"))
     lora_pytester.runpytest("--lora-no-probe").assert_outcomes(failed=1)
