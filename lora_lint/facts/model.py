@@ -77,8 +77,6 @@ class ModelFacts:
     architecture: str | None
     num_hidden_layers: int | None
     base_modules: tuple[BaseModule, ...]
-    #: keys where a PeftModel sits inside another, or a LoRA layer inside a LoRA layer
-    nested: tuple[str, ...]
     #: parameters each base module holds itself (``recurse=False``), as peft's ``target_parameters`` sees them
     base_parameters: tuple[BaseParameter, ...] = ()
 
@@ -149,27 +147,6 @@ def walk_base(root: Any, prefix: str = "") -> Iterator[tuple[str, Any, bool]]:
         yield from walk_base(child, key)
 
 
-def _nested(model: Any) -> tuple[str, ...]:
-    from peft import PeftModel
-    from peft.tuners.lora import LoraLayer
-    from peft.tuners.tuners_utils import BaseTuner
-
-    found: list[str] = []
-    for name, module in model.named_modules():
-        if not name:
-            continue
-        if isinstance(module, (PeftModel, BaseTuner)):
-            found.append(name)
-        elif isinstance(module, LoraLayer) and isinstance(module.get_base_layer(), LoraLayer):
-            found.append(name)
-        elif isinstance(module, LoraLayer):
-            for part in ("lora_A", "lora_B"):
-                for sub in getattr(module, part, {}).values():
-                    if isinstance(sub, LoraLayer):
-                        found.append(f"{name}.{part}")
-    return tuple(found)
-
-
 def peft_supports_target_parameters() -> bool:
     """peft >= 0.17 lets LoRA wrap bare parameters (fused MoE experts) through ``target_parameters``."""
     from peft import LoraConfig
@@ -233,7 +210,6 @@ def collect_model_facts(setup: Setup) -> ModelFacts:
         architecture=archs[0] if archs else (type(base).__name__ if base is not None else None),
         num_hidden_layers=_depth(cfg),
         base_modules=tuple(modules),
-        nested=_nested(model) if model is not None else (),
         base_parameters=tuple(params),
     )
 
