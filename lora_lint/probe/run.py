@@ -7,23 +7,11 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from lora_lint.probe.batch import (
-    BatchUnavailable,
-    ProbeBatch,
-    synthetic_batch,
-    user_batch,
-)
+from lora_lint.probe.batch import BatchUnavailable, ProbeBatch, synthetic_batch, user_batch
 from lora_lint.probe.devices import probe_device
 from lora_lint.probe.hooks import Tracer
 from lora_lint.probe.isolation import untouched
-from lora_lint.probe.result import (
-    ABSENT,
-    Grad,
-    GradKind,
-    ParamProbe,
-    ProbeResult,
-    SlotProbe,
-)
+from lora_lint.probe.result import ABSENT, Grad, GradKind, ParamProbe, ProbeResult, SlotProbe
 
 if TYPE_CHECKING:
     from lora_lint.context import RuleContext
@@ -59,8 +47,8 @@ def probe_model(model: Any, batch: Any, *, base: Any, layers: LayerFacts, device
 
 
 def _forward_backward(model: Any, inputs: ProbeBatch, layers: LayerFacts, device: Any, tracer: Tracer) -> ProbeResult:
-    def failed(stage: str, why: str, **extra: Any) -> ProbeResult:
-        return ProbeResult(str(device), inputs.description, inputs.source, failure=why, failure_stage=stage, **extra)
+    def failed(stage: str, why: str) -> ProbeResult:
+        return ProbeResult(str(device), inputs.description, inputs.source, failure=why, failure_stage=stage)
 
     try:
         output = model(*inputs.args, **dict(inputs.kwargs))

@@ -5,13 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from lora_lint.probe.batch import (
-    BatchUnavailable,
-    describe,
-    synthetic_batch,
-    to_device,
-    user_batch,
-)
+from lora_lint.probe.batch import BatchUnavailable, describe, synthetic_batch, to_device, user_batch
 from tests.tiny_models import MLP, gpt2, llama_config, mlp, t5, vit_classifier
 
 CPU = torch.device("cpu")

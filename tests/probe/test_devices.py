@@ -9,12 +9,7 @@ import pytest
 import torch
 
 from lora_lint.errors import UsageError
-from lora_lint.probe.devices import (
-    model_device,
-    parse_device,
-    probe_device,
-    resolve_device,
-)
+from lora_lint.probe.devices import model_device, parse_device, probe_device, resolve_device
 from tests.tiny_models import llama, lora, mlp
 
 HAS_CUDA = torch.cuda.is_available()

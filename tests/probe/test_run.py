@@ -13,15 +13,7 @@ from lora_lint.probe.result import DeadCause, GradKind
 from lora_lint.settings import Settings
 from tests.probe.models import DetachedStem, NoGradStem, SkipsLayer, build, mlp_batch
 from tests.state import assert_unchanged, snapshot
-from tests.tiny_models import (
-    MLP,
-    bert_classifier,
-    llama,
-    llama_kbit,
-    lora,
-    t5,
-    vit_classifier,
-)
+from tests.tiny_models import MLP, bert_classifier, llama, llama_kbit, lora, t5, vit_classifier
 
 
 def probe(model, batch=None, **settings):

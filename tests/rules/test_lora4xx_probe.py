@@ -6,14 +6,7 @@ import pytest
 import torch
 
 from lora_lint import Severity, lint
-from tests.probe.models import (
-    DetachedStem,
-    NoGradStem,
-    SkipsLayer,
-    TrainsWithoutAdapter,
-    build,
-    mlp_batch,
-)
+from tests.probe.models import DetachedStem, NoGradStem, SkipsLayer, TrainsWithoutAdapter, build, mlp_batch
 from tests.probe.test_run import reentrant_checkpointing
 from tests.tiny_models import MLP, bert_classifier, llama, lora, t5, vit_classifier
 
