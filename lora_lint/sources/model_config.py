@@ -102,7 +102,7 @@ def load_model_config(target: str, model_dir: Path, config_path: Path, settings:
     setup.notes.append(Note(base.how, target))
     if bits and not base.weights:
         setup.notes.append(Note(f"--load-in-{bits}bit ignored: {model_dir} has no weights to quantise", target))
-    wrapped = _wrap(target, base.model, kwargs, file)
+    wrapped = _wrap(target, base.model, kwargs, file, meta=not base.weights)
     if isinstance(wrapped, Note):
         setup.notes.append(wrapped)
         return setup
@@ -113,8 +113,13 @@ def load_model_config(target: str, model_dir: Path, config_path: Path, settings:
     return setup
 
 
-def _wrap(target: str, model: Any, kwargs: dict[str, Any], file: Path) -> Any:
-    """``get_peft_model`` with the user's config, or a note saying why peft would not build it."""
+def _wrap(target: str, model: Any, kwargs: dict[str, Any], file: Path, *, meta: bool = False) -> Any:
+    """``get_peft_model`` with the user's config, or a note saying why peft would not build it.
+
+    On a meta-device base the adapter weights are created on meta too (peft's ``low_cpu_mem_usage``):
+    otherwise peft allocates and initialises every lora_A/lora_B on the CPU first, which for a 70B
+    model with ``all-linear`` costs seconds and hundreds of MB for values no structure check reads.
+    """
     from peft import get_peft_model
 
     from lora_lint.facts.model import config_from_kwargs
@@ -125,7 +130,7 @@ def _wrap(target: str, model: Any, kwargs: dict[str, Any], file: Path) -> Any:
     except (TypeError, ValueError) as exc:  # LoraConfig's own validation
         raise SetupLoadError(str(file), f"LoraConfig rejects it: {' '.join(str(exc).split())}") from None
     try:
-        return get_peft_model(model, config)
+        return get_peft_model(model, config, low_cpu_mem_usage=True) if meta else get_peft_model(model, config)
     except ValueError as exc:
         if not is_nothing_targeted(exc):
             raise SetupLoadError(str(file), f"peft cannot apply it: {' '.join(str(exc).split())}") from None
