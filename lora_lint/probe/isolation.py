@@ -51,5 +51,3 @@ def untouched(model: Any, device: Any) -> Iterator[None]:
                 m.p = rate
             for m, mode in modes:
                 m.training = mode
-            if cuda:
-                torch.cuda.empty_cache()

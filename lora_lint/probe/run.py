@@ -43,7 +43,13 @@ def probe_model(model: Any, batch: Any, *, base: Any, layers: LayerFacts, device
     except BatchUnavailable as exc:
         return ProbeResult(str(device), "", None, failure=str(exc), failure_stage="inputs")
     with untouched(model, device), Tracer(model) as tracer:
-        return _forward_backward(model, inputs, layers, device, tracer)
+        result = _forward_backward(model, inputs, layers, device, tracer)
+    del inputs
+    if device.type == "cuda":  # hand back what the pass cached: activations, gradients, the batch
+        import torch
+
+        torch.cuda.empty_cache()
+    return result
 
 
 def _forward_backward(model: Any, inputs: ProbeBatch, layers: LayerFacts, device: Any, tracer: Tracer) -> ProbeResult:

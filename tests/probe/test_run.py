@@ -251,3 +251,16 @@ def test_the_probe_leaves_grads_modes_dropout_batchnorm_rng_and_hooks_as_it_foun
     assert_unchanged(before, snapshot(model))
     assert [m.p for m in model.modules() if isinstance(m, nn.Dropout)] == rates
     assert torch.is_grad_enabled() == grad_mode
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_on_cuda_the_probe_runs_there_restores_the_cuda_rng_and_frees_what_it_allocated() -> None:
+    model = lora(llama()).cuda()
+    before = snapshot(model)
+    torch.cuda.synchronize()
+    allocated, rng = torch.cuda.memory_allocated(), torch.cuda.get_rng_state()
+    result = probe(model)
+    assert result.device.startswith("cuda") and result.loss_requires_grad and not result.dead_slots
+    assert torch.equal(torch.cuda.get_rng_state(), rng)
+    assert torch.cuda.memory_allocated() == allocated
+    assert_unchanged(before, snapshot(model))
