@@ -137,3 +137,13 @@ def test_locking_something_that_is_not_an_adapter_is_a_usage_error(tmp_path: Pat
         build_lock(tmp_path)
     with pytest.raises(UsageError, match="no peft_config"):
         build_lock(llama())
+
+
+def test_locking_and_checking_a_live_model_leaves_it_as_it_was(tmp_path: Path) -> None:
+    from tests.state import assert_unchanged, snapshot
+
+    model = train_steps(lora(llama()))
+    before = snapshot(model)
+    lock = write_lock(model, tmp_path / "live.json")
+    check_lock(model, lock)
+    assert_unchanged(before, snapshot(model))

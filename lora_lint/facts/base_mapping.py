@@ -117,7 +117,7 @@ def _diagnose(
     trained_on = adapter.config.get("base_model_name_or_path")
     if len(missing) == total:
         origin = f" ({trained_on})" if trained_on else ""
-        return f"none of the saved module paths exist in {arch}: the adapter was trained on another model{origin}"
+        return f"no saved module path exists in this model: the adapter was trained on another model{origin}"
     return f"these module paths do not exist in {arch} (e.g. {paths[0]})"
 
 

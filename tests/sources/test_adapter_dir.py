@@ -58,8 +58,13 @@ def test_a_torch_bin_adapter_is_read_with_weights_only(tmp_path: Path) -> None:
     assert (tmp_path / "bin" / "adapter_model.bin").is_file()
     (setup,) = load(tmp_path / "bin")
     assert setup.origin.file.endswith("adapter_model.bin")
-    result = run_cli("check", str(tmp_path / "bin"), "--select", "LORA6")
-    assert result.rc == 0, result.out + result.err
+    from lora_lint.engine import lint_setups
+    from lora_lint.plugins import collect_registry
+
+    settings = Settings(probe=False, select=("LORA6",))
+    pm = get_plugin_manager()
+    report = lint_setups(load(tmp_path / "bin"), collect_registry(pm).rules.values(), settings, pm)
+    assert not report.findings, report.format_findings()
 
 
 def test_with_a_base_model_the_base_is_built_on_the_meta_device() -> None:
