@@ -65,12 +65,14 @@ def _importable(*folders: Path) -> None:
 
 
 def _load_file(target: str, file: Path) -> ModuleType:
-    name = file.stem if file.stem.isidentifier() else "lora_lint_factory"
+    # A private module name: registering the file as its bare stem ("train") would hand this module
+    # to every later ``import train`` in the process, even one meant for another train.py.
+    resolved = file.resolve()
+    stem = file.stem if file.stem.isidentifier() else "factory"
+    name = f"lora_lint_factory_{stem}_{zlib.crc32(str(resolved).encode()):08x}"
     existing = sys.modules.get(name)
-    if existing is not None and Path(getattr(existing, "__file__", "") or "").resolve() == file.resolve():
+    if existing is not None:
         return existing
-    if existing is not None:  # another module already has this name: keep both apart
-        name = f"lora_lint_factory_{zlib.crc32(str(file.resolve()).encode()):08x}"
     spec = importlib.util.spec_from_file_location(name, file)
     if spec is None or spec.loader is None:
         raise SetupLoadError(target, f"cannot import {file}")

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,6 +39,19 @@ def run_cli(*args: str, cwd: Path = REPO, env: dict[str, str] | None = None, tim
         [str(LORA_LINT), *args], cwd=cwd, env=environ, capture_output=True, text=True, timeout=timeout, check=False
     )
     return Run(proc.returncode, proc.stdout, proc.stderr)
+
+
+@pytest.fixture(autouse=True)
+def _restore_import_state(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Factories put their folders on sys.path and import their helpers (``train``, ``helpers``);
+    later tests must import neither from these temporary folders."""
+    path, modules = list(sys.path), set(sys.modules)
+    yield
+    sys.path[:] = path
+    temp = str(tmp_path_factory.getbasetemp())
+    for module in set(sys.modules) - modules:
+        if str(getattr(sys.modules[module], "__file__", None) or "").startswith(temp):
+            del sys.modules[module]
 
 
 def write_json(path: Path, data: object) -> Path:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import sys
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,6 +25,19 @@ def base():
 def wrapped(targets=("c_attn",)):
     return get_peft_model(base(), LoraConfig(r=8, lora_alpha=16, target_modules=list(targets)))
 """
+
+
+@pytest.fixture(autouse=True)
+def _restore_sys_path(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Factories put their folders on sys.path and import their helpers (``train``, ``helpers``);
+    later tests must import neither from these temporary folders."""
+    path, modules = list(sys.path), set(sys.modules)
+    yield
+    sys.path[:] = path
+    temp = str(tmp_path_factory.getbasetemp())
+    for module in set(sys.modules) - modules:
+        if str(getattr(sys.modules[module], "__file__", None) or "").startswith(temp):
+            del sys.modules[module]
 
 
 def write(folder: Path, name: str, body: str) -> Path:
