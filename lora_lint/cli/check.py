@@ -98,11 +98,13 @@ def run_check(
     from lora_lint.report import merge_reports
     from lora_lint.sources import load_setups
     from lora_lint.sources.factory import parse_factory
+    from lora_lint.sources.model_config import pair_target
 
     chosen = selected_rules(registry.rules.values(), settings)
+    pair = pair_target(options["model"], options["lora_config"]) if options.get("lora_config") else None
     reports = []
     for target in work:
-        if parse_factory(target) is None and not Path(target).exists():
+        if parse_factory(target) is None and not Path(target).exists() and target != pair:
             raise UsageError(f"{target}: no such file or folder")
         progress(f"loading {target}")
         setups = load_setups(target, pm, settings, options)
@@ -206,7 +208,11 @@ def check(
         "load_in_4bit": load_in_4bit,
         "progress": progress,
     }
-    work = [*targets, *([lora_config] if lora_config is not None else [])]
+    work = list(targets)
+    if lora_config is not None and model_dir is not None:
+        from lora_lint.sources.model_config import pair_target
+
+        work.append(pair_target(model_dir, lora_config))
     with warnings.catch_warnings(), contextlib.redirect_stdout(sys.stderr):
         # library deprecation notices are for library authors; the user's own warnings still show
         warnings.simplefilter("ignore", DeprecationWarning)

@@ -16,7 +16,7 @@ from typing import Any
 import pluggy
 
 from lora_lint.context import Setup
-from lora_lint.errors import SetupLoadError, UsageError
+from lora_lint.errors import SetupLoadError
 from lora_lint.findings import Location, Note
 from lora_lint.settings import Settings
 from lora_lint.sources.base_model import (
@@ -137,13 +137,14 @@ def _wrap(target: str, model: Any, kwargs: dict[str, Any], file: Path, *, meta: 
         return Note(f"peft would raise {type(exc).__name__}: no module is targeted; linted the bare base model", target)
 
 
-@pluggy.HookimplMarker("lora_lint")(tryfirst=True)  # before the folder loaders: an adapter folder given as --lora-config is a config here
+def pair_target(model: str | Path, config: str | Path) -> str:
+    """The TARGET name of a --model/--lora-config pair; distinct from any path given as a TARGET."""
+    return f"{config} on {model}"
+
+
+@pluggy.HookimplMarker("lora_lint")(tryfirst=True)  # an adapter folder given as --lora-config is a config here
 def lora_lint_load_setup(target: str, settings: Settings, options: dict[str, Any]) -> list[Setup] | None:
-    config = options.get("lora_config")
-    if config is None or str(target) != str(config):
+    config, model = options.get("lora_config"), options.get("model")
+    if config is None or model is None or target != pair_target(model, config):
         return None
-    model = options.get("model")
-    if model is None:
-        raise UsageError("--lora-config needs --model DIR (the base model folder with config.json)")
-    name = f"{config} on {model}"
-    return [load_model_config(name, Path(model), Path(config), settings, options)]
+    return [load_model_config(target, Path(model), Path(config), settings, options)]

@@ -107,16 +107,22 @@ def test_a_remote_code_model_reports_cannot_verify_as_info(remote_code_dir: Path
     assert run.rc == 1  # info fails only because --fail-on info asked for it
 
 
-def test_weights_in_4bit_with_an_adapter_folder_as_config_and_as_target() -> None:
-    from tests.saved_adapters import trained_llama
+def test_weights_in_4bit_with_an_adapter_folder_as_config_and_saved_adapter_and_run_targets() -> None:
+    from tests.saved_adapters import trained_llama, training_run
     from tests.tiny_models import saved_llama_dir
 
-    adapter, base = str(trained_llama()), str(saved_llama_dir())
-    run = run_cli("check", adapter, "--model", base, "--lora-config", adapter, "--load-in-4bit", "--device", "cpu", "--format", "json")
+    adapter, run_dir, base = str(trained_llama()), training_run(), str(saved_llama_dir())
+    args = (adapter, str(run_dir), "--model", base, "--lora-config", adapter, "--load-in-4bit", "--device", "cpu")
+    run = run_cli("check", *args, "--format", "json")
     assert run.rc == 0, run.out + run.err
     data = json.loads(run.out)
     assert data["findings"] == []
-    assert data["summary"]["targets"][-1] == f"{adapter} on {base}"
+    assert data["summary"]["targets"] == [
+        adapter,
+        str(run_dir / "checkpoint-10"),
+        str(run_dir / "checkpoint-20"),
+        f"{adapter} on {base}",
+    ]
     notes = [n["message"] for n in data["notes"] if n["target"] == f"{adapter} on {base}"]
     assert notes[0] == f"loaded LlamaForCausalLM from {base} on cpu in 4-bit"
     assert notes[1].startswith("trainable parameters: ")
