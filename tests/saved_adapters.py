@@ -6,6 +6,7 @@ Adapters are trained a few AdamW steps so ``lora_B`` is non-zero, then saved wit
 
 from __future__ import annotations
 
+import atexit
 import functools
 import json
 import shutil
@@ -18,6 +19,7 @@ import torch
 from tests.tiny_models import bert_classifier, llama, lora, saved_llama_dir
 
 _ROOT = Path(tempfile.mkdtemp(prefix="lora-lint-adapters-"))
+atexit.register(shutil.rmtree, _ROOT, ignore_errors=True)
 
 
 def train_steps(model: Any, steps: int = 3, lr: float = 1e-2, vocab: int = 128) -> Any:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
 import functools
 import json
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -34,6 +36,7 @@ from tests.saved_adapters import (
 from tests.tiny_models import bert_classifier, gpt2, llama, llama_config, lora
 
 _BASES = Path(tempfile.mkdtemp(prefix="lora-lint-bases-"))
+atexit.register(shutil.rmtree, _BASES, ignore_errors=True)
 
 
 def check(target: Path, select: str = "LORA6", **options: object) -> Report:
