@@ -147,3 +147,17 @@ def test_locking_and_checking_a_live_model_leaves_it_as_it_was(tmp_path: Path) -
     lock = write_lock(model, tmp_path / "live.json")
     check_lock(model, lock)
     assert_unchanged(before, snapshot(model))
+
+
+def test_the_lock_command_writes_the_lock_and_refuses_a_folder_without_adapters(tmp_path: Path) -> None:
+    from tests.cli.conftest import run_cli
+
+    folder = copy_tree(trained_llama(), tmp_path / "adapter")
+    done = run_cli("lock", str(folder), "-o", str(tmp_path / "x.lock.json"))
+    assert done.rc == 0, done.err
+    assert "adapter 'default': r=8 lora_alpha=16 scale 2 (alpha/r), 8 tensors" in done.out
+    assert read_lock(tmp_path / "x.lock.json")["adapters"]["default"]["scale"] == 2.0
+    (tmp_path / "empty").mkdir()
+    refused = run_cli("lock", str(tmp_path / "empty"))
+    assert refused.rc == 2 and len(refused.err_lines) == 1
+    assert "not an adapter folder" in refused.err
