@@ -67,6 +67,7 @@ def main() -> None:
     lora-lint check ADAPTER_DIR | RUN_DIR         lint saved adapters
     lora-lint rules                               list the rules
     lora-lint explain LORA101                     what a rule checks and how to fix it
+    lora-lint lock ADAPTER_DIR                    record an adapter for check --lock
     """
 
 
