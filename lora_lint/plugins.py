@@ -51,13 +51,57 @@ class Registry:
         return [self.rules[c] for c in sorted(self.rules)]
 
 
-def get_plugin_manager(extra_plugins: tuple[object, ...] = ()) -> pluggy.PluginManager:
-    """A fresh manager: hookspecs, built-in plugins, ``lora_lint`` entry points, then ``extra_plugins``."""
+def may_declare_entry_points(group: str = "lora_lint") -> bool:
+    """Whether any installed distribution may declare ``group`` entry points.
+
+    Reads ``entry_points.txt`` of each ``*.dist-info``/``*.egg-info`` folder on ``sys.path``, as
+    ``importlib.metadata`` would find them, without importing it: that import and its full scan cost
+    more than the rest of ``lora-lint rules``. Anything this cannot read (a zip on ``sys.path``, a
+    custom distribution finder) answers "maybe", so the full scan runs.
+    """
+    import os
+    import sys
+    from importlib.machinery import PathFinder
+
+    if any(hasattr(f, "find_distributions") and f is not PathFinder for f in sys.meta_path):
+        return True
+    header = f"[{group}]"
+    for entry in sys.path:
+        try:
+            with os.scandir(entry or ".") as found:
+                names = [d.path for d in found if d.name.endswith((".dist-info", ".egg-info", ".egg"))]
+        except NotADirectoryError:  # a zip archive or egg file on sys.path
+            return True
+        except OSError:
+            continue
+        for folder in names:
+            if folder.endswith(".egg"):
+                return True
+            try:
+                with open(os.path.join(folder, "entry_points.txt"), encoding="utf-8") as fh:
+                    if header in fh.read():
+                        return True
+            except (FileNotFoundError, NotADirectoryError):
+                continue
+            except OSError:
+                return True
+    return False
+
+
+def get_plugin_manager(extra_plugins: tuple[object, ...] = (), *, rules_only: bool = False) -> pluggy.PluginManager:
+    """A fresh manager: hookspecs, built-in plugins, ``lora_lint`` entry points, then ``extra_plugins``.
+
+    ``rules_only`` registers only the built-in rule modules (and every installed plugin): enough for
+    ``lora-lint rules`` and ``explain``, which must answer as fast as a bare ``click`` import.
+    """
+    from lora_lint.rules import BUILTIN_RULE_MODULES
+
     pm = pluggy.PluginManager("lora_lint")
     pm.add_hookspecs(hookspecs)
-    for name in builtin_plugins():
+    for name in BUILTIN_RULE_MODULES if rules_only else builtin_plugins():
         pm.register(importlib.import_module(name), name=name)
-    pm.load_setuptools_entrypoints("lora_lint")
+    if may_declare_entry_points("lora_lint"):
+        pm.load_setuptools_entrypoints("lora_lint")
     for plugin in extra_plugins:
         pm.register(plugin)
     pm.check_pending()

@@ -24,8 +24,29 @@ def _fail(prog: str, message: str, code: int = USAGE_EXIT) -> None:
     sys.exit(code)
 
 
+#: subcommand -> "module:attribute", imported only when it runs or ``--help`` lists it, so
+#: ``lora-lint rules`` does not pay for what ``check`` imports
+SUBCOMMANDS = {
+    "check": "lora_lint.cli.check:check",
+    "rules": "lora_lint.cli.rules:rules",
+    "explain": "lora_lint.cli.explain:explain",
+    "lock": "lora_lint.cli.lock:lock",
+}
+
+
 class LoraLintGroup(click.Group):
     """A click group that turns usage errors into a single stderr line with exit status 2."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *SUBCOMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in SUBCOMMANDS and cmd_name not in self.commands:
+            import importlib
+
+            module, attr = SUBCOMMANDS[cmd_name].split(":")
+            self.add_command(getattr(importlib.import_module(module), attr), cmd_name)
+        return super().get_command(ctx, cmd_name)
 
     def main(
         self,
@@ -70,14 +91,3 @@ def main() -> None:
     lora-lint lock ADAPTER_DIR                    record an adapter for check --lock
     """
 
-
-# subcommands attach to ``main`` last, so their modules may import this one
-from lora_lint.cli.check import check
-from lora_lint.cli.explain import explain
-from lora_lint.cli.lock import lock
-from lora_lint.cli.rules import rules
-
-main.add_command(check)
-main.add_command(rules)
-main.add_command(explain)
-main.add_command(lock)

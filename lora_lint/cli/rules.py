@@ -17,7 +17,7 @@ def registered_rules() -> list[type[Rule]]:
     """Every rule the built-in and installed plugins register, ordered by code."""
     from lora_lint.plugins import collect_registry, get_plugin_manager
 
-    return collect_registry(get_plugin_manager()).sorted_rules()
+    return collect_registry(get_plugin_manager(rules_only=True)).sorted_rules()
 
 
 def rules_table(rules: list[type[Rule]], fmt: str = "text") -> str:
