@@ -8,7 +8,6 @@ import logging
 import os
 import re
 import sys
-import time
 import warnings
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -32,7 +31,6 @@ class Progress:
     def __init__(self, stream: IO[str] | None = None) -> None:
         self.stream = stream or sys.stderr
         self.enabled = bool(getattr(self.stream, "isatty", lambda: False)())
-        self.started = time.monotonic()
         self.shown = False
 
     def __call__(self, message: str) -> None:
@@ -98,10 +96,8 @@ def run_check(
     from lora_lint.report import merge_reports
     from lora_lint.sources import load_setups
     from lora_lint.sources.factory import parse_factory
-    from lora_lint.sources.model_config import pair_target
-
     chosen = selected_rules(registry.rules.values(), settings)
-    pair = pair_target(options["model"], options["lora_config"]) if options.get("lora_config") else None
+    pair = options.get("lora_config_target")
     reports = []
     for target in work:
         if parse_factory(target) is None and not Path(target).exists() and target != pair:
@@ -212,7 +208,8 @@ def check(
     if lora_config is not None and model_dir is not None:
         from lora_lint.sources.model_config import pair_target
 
-        work.append(pair_target(model_dir, lora_config))
+        options["lora_config_target"] = pair_target(model_dir, lora_config)
+        work.append(options["lora_config_target"])
     with warnings.catch_warnings(), contextlib.redirect_stdout(sys.stderr):
         # library deprecation notices are for library authors; the user's own warnings still show
         warnings.simplefilter("ignore", DeprecationWarning)

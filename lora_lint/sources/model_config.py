@@ -145,6 +145,12 @@ def pair_target(model: str | Path, config: str | Path) -> str:
 @pluggy.HookimplMarker("lora_lint")(tryfirst=True)  # an adapter folder given as --lora-config is a config here
 def lora_lint_load_setup(target: str, settings: Settings, options: dict[str, Any]) -> list[Setup] | None:
     config, model = options.get("lora_config"), options.get("model")
-    if config is None or model is None or target != pair_target(model, config):
+    if config is None or model is None:
         return None
-    return [load_model_config(target, Path(model), Path(config), settings, options)]
+    name = pair_target(model, config)
+    # The CLI names the pair (options["lora_config_target"]) so that the same adapter folder can also be
+    # a TARGET of its own; API callers may pass the config path itself as the target.
+    wanted = options.get("lora_config_target") or (name, str(config))
+    if target not in ((wanted,) if isinstance(wanted, str) else wanted):
+        return None
+    return [load_model_config(name, Path(model), Path(config), settings, options)]
