@@ -60,7 +60,10 @@ def lora_lint_load_setup(target: str, settings: Settings, options: dict[str, Any
 
     :param target: what the user typed (``train.py:build``, an adapter folder, a run folder).
     :param settings: the effective settings (device, intent, ...).
-    :param options: loader options from the command line (e.g. ``model``, ``load_in_4bit``, ``lock``).
+    :param options: loader options from the command line: ``model`` (--model DIR), ``lora_config``
+        (--lora-config FILE) with ``lora_config_target`` (the TARGET name the CLI gives that pair),
+        ``lock`` (--lock FILE), ``load_in_8bit`` / ``load_in_4bit`` (bools) and ``progress`` (a
+        callable taking a short status text, shown on a terminal); any of them may be absent.
     :return: one setup per thing to lint (a run folder gives one per checkpoint).
     """
 
