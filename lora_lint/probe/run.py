@@ -66,7 +66,9 @@ def _forward_backward(model: Any, inputs: ProbeBatch, layers: LayerFacts, device
         return failed("loss", "the forward returned neither a loss nor a floating-point tensor to build one from")
     loss_value = float(loss.detach().float())
     nonfinite_out = _nonfinite_names(floats)
-    del floats
+    # the outputs (logits above all) are not needed for backward: a training step has dropped them
+    # by now, and keeping them would add their size to the probe's peak memory
+    del floats, output
     failure: tuple[str, str] | None = None
     requires_grad = bool(loss.requires_grad)
     if requires_grad:
@@ -74,7 +76,7 @@ def _forward_backward(model: Any, inputs: ProbeBatch, layers: LayerFacts, device
             loss.backward()
         except Exception as exc:  # e.g. an in-place edit of a saved tensor in the user's forward
             failure = ("backward", f"the backward pass raised {type(exc).__name__}: {_first_line(exc)}")
-    del output, loss
+    del loss
     slots, params = _gradients(model, layers, tracer)
     result = ProbeResult(
         device=str(device),
