@@ -36,7 +36,9 @@ def builtin_plugins() -> tuple[str, ...]:
     from lora_lint.rules import BUILTIN_RULE_MODULES
     from lora_lint.sources import BUILTIN_SOURCE_MODULES
 
-    return (*BUILTIN_SOURCE_MODULES, *BUILTIN_REPORTER_MODULES, *BUILTIN_RULE_MODULES, *BUILTIN_PROBE_MODULES)
+    # pluggy calls the last-registered implementation first: loaders go in reversed so that
+    # BUILTIN_SOURCE_MODULES reads in the order they are tried (and plugins, registered later, go first)
+    return (*reversed(BUILTIN_SOURCE_MODULES), *BUILTIN_REPORTER_MODULES, *BUILTIN_RULE_MODULES, *BUILTIN_PROBE_MODULES)
 
 
 @dataclass

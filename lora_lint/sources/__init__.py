@@ -12,12 +12,14 @@ if TYPE_CHECKING:
     from lora_lint.context import Setup
     from lora_lint.settings import Settings
 
-#: Tried in this order: factories first, then folders.
+#: Tried in this order (first non-None result wins): the --model/--lora-config pair first (an adapter
+#: folder given as --lora-config is a config there), then factories, then folders. Loaders from
+#: third-party plugins are tried before all of these.
 BUILTIN_SOURCE_MODULES: tuple[str, ...] = (
+    "lora_lint.sources.model_config",
     "lora_lint.sources.factory",
     "lora_lint.sources.run_dir",
     "lora_lint.sources.adapter_dir",
-    "lora_lint.sources.model_config",
 )
 
 

@@ -13,11 +13,11 @@ import json
 from pathlib import Path
 from typing import Any
 
-import pluggy
 
 from lora_lint.context import Setup
 from lora_lint.errors import SetupLoadError
 from lora_lint.findings import Location, Note
+from lora_lint.plugins import hookimpl
 from lora_lint.settings import Settings
 from lora_lint.sources.base_model import (
     build_base_model,
@@ -142,7 +142,7 @@ def pair_target(model: str | Path, config: str | Path) -> str:
     return f"{config} on {model}"
 
 
-@pluggy.HookimplMarker("lora_lint")(tryfirst=True)  # an adapter folder given as --lora-config is a config here
+@hookimpl
 def lora_lint_load_setup(target: str, settings: Settings, options: dict[str, Any]) -> list[Setup] | None:
     config, model = options.get("lora_config"), options.get("model")
     if config is None or model is None:

@@ -135,3 +135,11 @@ def test_register_refuses_a_retired_code(monkeypatch) -> None:
 def test_rule_base_needs_are_flags() -> None:
     assert Needs.CONFIG | Needs.BASE != Needs.NONE
     assert issubclass(_rule("LORA195"), Rule)
+
+
+def test_built_in_loaders_are_tried_in_the_order_they_are_listed() -> None:
+    from lora_lint.sources import BUILTIN_SOURCE_MODULES
+
+    pm = get_plugin_manager()
+    called = [impl.plugin_name for impl in reversed(pm.hook.lora_lint_load_setup.get_hookimpls())]
+    assert called == list(BUILTIN_SOURCE_MODULES)
