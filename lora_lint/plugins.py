@@ -125,7 +125,7 @@ def collect_registry(pm: pluggy.PluginManager) -> Registry:
                 reason = f"code {code} is already registered by {registry.rule_plugins[code]!r}"
             if reason is not None:
                 raise PluginError(_plugin, getattr(rule, "__name__", repr(rule)), reason)
-            registry.rules[code] = rule  # type: ignore[assignment]
+            registry.rules[code] = rule
             registry.rule_plugins[code] = _plugin
 
         impl.function(register=register_rule)

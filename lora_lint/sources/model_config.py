@@ -13,7 +13,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-
 from lora_lint.context import Setup
 from lora_lint.errors import SetupLoadError
 from lora_lint.findings import Location, Note
