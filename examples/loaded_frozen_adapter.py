@@ -9,13 +9,19 @@ from __future__ import annotations
 
 import tempfile
 
+import torch
 from _tiny import lm_batch, seed_lora_config, tiny_llama
 from peft import PeftModel, get_peft_model
 
 
 def build():
     saved = tempfile.mkdtemp(prefix="lora-lint-example-")
-    get_peft_model(tiny_llama(), seed_lora_config()).save_pretrained(saved)  # yesterday's run
+    yesterday = get_peft_model(tiny_llama(), seed_lora_config())
+    with torch.no_grad():  # stands in for yesterday's training: lora_B moved away from zero
+        for name, param in yesterday.named_parameters():
+            if "lora_B" in name:
+                param.normal_(std=0.02)
+    yesterday.save_pretrained(saved)
 
     model = PeftModel.from_pretrained(tiny_llama(), saved)  # missing: is_trainable=True
     model.train()
