@@ -33,4 +33,12 @@ def load_setups(
             f"{target}: not a factory (file.py:func or package.module:func), "
             "an adapter folder (adapter_config.json) or a run folder (checkpoint-*/)"
         )
-    return list(setups)
+    setups = list(setups)
+    lock = (options or {}).get("lock")
+    if lock is not None and setups and all(s.lock_file is None for s in setups):
+        # --lock compares what the target trains now (a factory's live model, a config) with the lock;
+        # loaders that know better (a run's final adapter) set lock_file themselves
+        from pathlib import Path
+
+        setups[-1].lock_file = Path(lock)
+    return setups
