@@ -154,61 +154,6 @@ def peft_supports_target_parameters() -> bool:
     return "target_parameters" in LoraConfig.__dataclass_fields__
 
 
-#: LoraConfig fields and their peft defaults (peft/tuners/lora/config.py) that a config read as data
-#: answers by itself; tests/facts/test_saved_config.py pins them to the installed peft's LoraConfig
-SAVED_FIELDS: Mapping[str, Any] = {
-    "r": 8,
-    "lora_alpha": 8,
-    "lora_dropout": 0.0,
-    "use_rslora": False,
-    "use_dora": False,
-    "rank_pattern": {},
-    "alpha_pattern": {},
-    "init_lora_weights": True,
-    "inference_mode": False,
-    "target_modules": None,
-    "exclude_modules": None,
-    "modules_to_save": None,
-    "layers_to_transform": None,
-    "layers_pattern": None,
-    "bias": "none",
-    "task_type": None,
-    "base_model_name_or_path": None,
-    "fan_in_fan_out": False,
-    "target_parameters": None,
-    "trainable_token_indices": None,
-}
-#: fields LoraConfig.__post_init__ turns from a list into a set
-_SET_FIELDS = frozenset({"target_modules", "exclude_modules"})
-
-
-class SavedLoraConfig:
-    """A LoRA config read as data, for a setup without a model (a saved adapter checked on its own).
-
-    ``import peft`` imports torch and transformers, seconds of start-up for rules that read a few
-    numbers. The fields in ``SAVED_FIELDS`` are answered from the saved keys, with peft's defaults
-    and its list-to-set conversion; any other attribute builds peft's own LoraConfig and asks it.
-    """
-
-    def __init__(self, kwargs: Mapping[str, Any]) -> None:
-        self._kwargs = dict(kwargs)
-
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("__") or name in ("_kwargs", "_peft"):  # copy/pickle probes, and before __init__
-            raise AttributeError(name)
-        if name in SAVED_FIELDS:
-            value = self._kwargs.get(name, copy.copy(SAVED_FIELDS[name]))
-            if name in _SET_FIELDS and isinstance(value, list):
-                value = set(value)
-            return value
-        if "_peft" not in self.__dict__:
-            self.__dict__["_peft"] = config_from_kwargs(self._kwargs)
-        return getattr(self.__dict__["_peft"], name)
-
-    def __repr__(self) -> str:
-        return f"SavedLoraConfig({self._kwargs!r})"
-
-
 def config_from_kwargs(kwargs: Mapping[str, Any]) -> Any:
     """A LoraConfig from keyword arguments as written in a file or saved beside an adapter."""
     from peft import LoraConfig
@@ -226,8 +171,7 @@ def collect_model_facts(setup: Setup) -> ModelFacts:
     if isinstance(live, Mapping):
         configs.update({k: v for k, v in live.items() if type(v).__name__ == "LoraConfig"})
     for name, raw in setup.lora_configs.items():
-        # no model to wrap: the config is data, and reading it must not import torch
-        configs.setdefault(name, SavedLoraConfig(raw) if model is None else config_from_kwargs(raw))
+        configs.setdefault(name, config_from_kwargs(raw))
     active: tuple[str, ...] = ()
     if holder is not None and isinstance(live, Mapping):
         active = _active_adapters(holder)

@@ -137,8 +137,6 @@ def _user_targets(facts: ModelFacts, adapter: str, config: Any) -> tuple[Any, bo
     if isinstance(value, str):
         return value, False
     entries = tuple(sorted(value))
-    if raw is not None:  # the user's own list, never peft's default: no need to load peft to say so
-        return entries, False
     default = _default_targets(facts)
     # A live config loses the raw form; peft's default list is recognised by equality.
     from_default = raw is None and default is not None and set(entries) == set(default)
@@ -146,8 +144,6 @@ def _user_targets(facts: ModelFacts, adapter: str, config: Any) -> tuple[Any, bo
 
 
 def _default_targets(facts: ModelFacts) -> tuple[str, ...] | None:
-    if facts.model_type is None:  # no base model: no default list to look up (and no peft import)
-        return None
     # peft internal: the per-model-type default list LoraModel._prepare_adapter_config falls back to.
     try:
         from peft.utils.constants import TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING as MAPPING
