@@ -90,17 +90,18 @@ def may_declare_entry_points(group: str = "lora_lint") -> bool:
     return False
 
 
-def get_plugin_manager(extra_plugins: tuple[object, ...] = (), *, rules_only: bool = False) -> pluggy.PluginManager:
+def get_plugin_manager(
+    extra_plugins: tuple[object, ...] = (), *, builtins: tuple[str, ...] | None = None
+) -> pluggy.PluginManager:
     """A fresh manager: hookspecs, built-in plugins, ``lora_lint`` entry points, then ``extra_plugins``.
 
-    ``rules_only`` registers only the built-in rule modules (and every installed plugin): enough for
-    ``lora-lint rules`` and ``explain``, which must answer as fast as a bare ``click`` import.
+    ``builtins`` narrows the built-in modules registered (every installed plugin still loads):
+    ``lora-lint rules`` needs only the rule modules and ``explain`` only one, and both must answer
+    about as fast as a bare ``click`` import.
     """
-    from lora_lint.rules import BUILTIN_RULE_MODULES
-
     pm = pluggy.PluginManager("lora_lint")
     pm.add_hookspecs(hookspecs)
-    for name in BUILTIN_RULE_MODULES if rules_only else builtin_plugins():
+    for name in builtin_plugins() if builtins is None else builtins:
         pm.register(importlib.import_module(name), name=name)
     if may_declare_entry_points("lora_lint"):
         pm.load_setuptools_entrypoints("lora_lint")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from typing import TYPE_CHECKING
 
 import click
@@ -19,6 +18,8 @@ def find_rule(query: str, rules: list[type[Rule]]) -> type[Rule]:
     for rule in rules:
         if wanted.upper() == rule.code or wanted.lower() == rule.name:
             return rule
+    import difflib
+
     known = [r.code for r in rules] + [r.name for r in rules]
     close = difflib.get_close_matches(wanted.upper(), known, n=3, cutoff=0.6) or difflib.get_close_matches(
         wanted.lower(), known, n=3, cutoff=0.6
@@ -51,6 +52,30 @@ def explain(code: str) -> None:
 
     CODE is a rule code (LORA101) or name (target-unmatched).
     """
-    from lora_lint.cli.rules import registered_rules
+    try:
+        rule = find_rule(code, builtin_candidates(code))
+    except UsageError:  # not a built-in file name: ask every rule, plugins' too
+        from lora_lint.cli.rules import registered_rules
 
-    click.echo(explanation(find_rule(code, registered_rules())))
+        rule = find_rule(code, registered_rules())
+    click.echo(explanation(rule))
+
+
+def builtin_candidates(query: str) -> list[type[Rule]]:
+    """The built-in rule whose module name carries ``query`` (``lora101_target_unmatched``), loaded alone.
+
+    Importing one rule module instead of every one keeps ``explain`` as quick as ``--help``. With an
+    installed plugin the answer is left to the full registry (empty list), so its rules and its
+    registration errors are seen exactly as ``rules`` sees them.
+    """
+    from lora_lint.plugins import collect_registry, get_plugin_manager, may_declare_entry_points
+    from lora_lint.rules import BUILTIN_RULE_MODULES
+
+    wanted = query.strip().lower().replace("-", "_")
+    if may_declare_entry_points("lora_lint"):
+        return []
+    for module in BUILTIN_RULE_MODULES:
+        code, _, name = module.rsplit(".", 1)[-1].partition("_")
+        if wanted in (code, name):
+            return collect_registry(get_plugin_manager(builtins=(module,))).sorted_rules()
+    return []

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING
 
 import click
@@ -16,14 +15,17 @@ RULE_FORMATS = ("text", "markdown", "json")
 def registered_rules() -> list[type[Rule]]:
     """Every rule the built-in and installed plugins register, ordered by code."""
     from lora_lint.plugins import collect_registry, get_plugin_manager
+    from lora_lint.rules import BUILTIN_RULE_MODULES
 
-    return collect_registry(get_plugin_manager(rules_only=True)).sorted_rules()
+    return collect_registry(get_plugin_manager(builtins=BUILTIN_RULE_MODULES)).sorted_rules()
 
 
 def rules_table(rules: list[type[Rule]], fmt: str = "text") -> str:
     """The rules as a text table, a Markdown table (the README's) or JSON."""
     rows = [(r.code, r.name, r.severity.label, r.summary()) for r in rules]
     if fmt == "json":
+        import json
+
         keys = ("code", "name", "severity", "summary")
         return json.dumps([dict(zip(keys, row)) for row in rows], indent=2)
     if fmt == "markdown":

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from lora_lint.cli.explain import explanation
@@ -35,3 +37,48 @@ def test_explain_unknown_code_is_one_line_with_a_suggestion_and_exit_2() -> None
     (line,) = run.err_lines
     assert line.startswith("lora-lint: error: unknown rule 'target-unmached' (did you mean target-unmatched")
     assert line.endswith("; `lora-lint rules` lists them all")
+
+
+HOUSE_PLUGIN = '''
+from lora_lint import Severity, hookimpl
+from lora_lint.rules._base import Needs, Rule
+
+
+class RankTooSmall(Rule):
+    """
+    ## What it does
+    Reports ranks below 2.
+
+    ## Why is this bad?
+    x
+
+    ## Example
+    x
+
+    ## Use instead
+    y
+    """
+
+    code, name, severity, needs, hint = "LORA199", "house-rank-too-small", Severity.WARNING, Needs.NONE, "Use r >= 2."
+
+    def check(self, ctx):
+        return []
+
+
+@hookimpl
+def lora_lint_register_rules(register):
+    register(RankTooSmall)
+'''
+
+
+@pytest.mark.parametrize("query", ["LORA199", "house-rank-too-small", "LORA101"])
+def test_explain_answers_for_built_in_and_installed_plugin_rules_alike(tmp_path: Path, query: str) -> None:
+    (tmp_path / "house_rules.py").write_text(HOUSE_PLUGIN)
+    dist = tmp_path / "house_rules-1.0.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: house-rules\nVersion: 1.0\n")
+    (dist / "entry_points.txt").write_text("[lora_lint]\nhouse = house_rules\n")
+    run = run_cli("explain", query, cwd=tmp_path, env={"PYTHONPATH": str(tmp_path)})
+    assert run.rc == 0, run.err
+    expected = "# LORA101 target-unmatched\n" if query == "LORA101" else "# LORA199 house-rank-too-small\n"
+    assert run.out.startswith(expected)
