@@ -121,10 +121,11 @@ class AdapterArtifact:
 
 
 def _pattern_key(patterns: Mapping[str, Any], module: str) -> str:
-    # peft internal: LoraModel._create_and_replace picks a layer's r/alpha with get_pattern_key.
-    from peft.utils.other import get_pattern_key
+    # peft internal: LoraModel._create_and_replace picks a layer's r/alpha with get_pattern_key,
+    # restated in config_view so reading a saved adapter imports no torch.
+    from lora_lint.facts.config_view import pattern_key
 
-    return str(get_pattern_key(list(patterns), module))
+    return pattern_key(list(patterns), module)
 
 
 @dataclass(frozen=True)

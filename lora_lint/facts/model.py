@@ -7,6 +7,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from lora_lint.facts.config_view import config_view
+
 if TYPE_CHECKING:
     from lora_lint.context import Setup
 
@@ -67,7 +69,8 @@ class ModelFacts:
 
     #: the object whose named_modules() peft matches keys against (PeftModel.base_model.model)
     base: Any
-    #: adapter name -> LoraConfig (live objects, or built from the user's file)
+    #: adapter name -> LoraConfig (live objects, or built from the user's file; a torch-free
+    #: ``LoraConfigView`` when the setup has neither a model nor a base model)
     configs: Mapping[str, Any]
     #: adapter name -> config keyword arguments as the user wrote them (when known)
     raw_configs: Mapping[str, Mapping[str, Any]]
@@ -170,8 +173,11 @@ def collect_model_facts(setup: Setup) -> ModelFacts:
     live = getattr(holder, "peft_config", None) if holder is not None else None
     if isinstance(live, Mapping):
         configs.update({k: v for k, v in live.items() if type(v).__name__ == "LoraConfig"})
+    # No model and no base (a saved adapter or run checked alone): read the configs without peft, so
+    # config-only checks import no torch; with a model, peft's own LoraConfig (torch is imported anyway).
+    build = config_from_kwargs if model is not None else config_view
     for name, raw in setup.lora_configs.items():
-        configs.setdefault(name, config_from_kwargs(raw))
+        configs.setdefault(name, build(raw))
     active: tuple[str, ...] = ()
     if holder is not None and isinstance(live, Mapping):
         active = _active_adapters(holder)

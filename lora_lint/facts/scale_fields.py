@@ -7,14 +7,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-#: LoraConfig defaults for these fields (peft/tuners/lora/config.py), spelled out so no torch is imported
+from lora_lint.facts.config_view import DEFAULTS as LORA_DEFAULTS
+
+#: LoraConfig defaults for these fields (written down once, in config_view, so no torch is imported)
 DEFAULTS: Mapping[str, Any] = {
-    "r": 8,
-    "lora_alpha": 8,
-    "use_rslora": False,
-    "rank_pattern": {},
-    "alpha_pattern": {},
-    "target_modules": None,
+    name: LORA_DEFAULTS[name]
+    for name in ("r", "lora_alpha", "use_rslora", "rank_pattern", "alpha_pattern", "target_modules")
 }
 FIELDS: tuple[str, ...] = tuple(DEFAULTS)
 

@@ -144,6 +144,8 @@ def _user_targets(facts: ModelFacts, adapter: str, config: Any) -> tuple[Any, bo
 
 
 def _default_targets(facts: ModelFacts) -> tuple[str, ...] | None:
+    if facts.model_type is None:  # no base: no model type to look up (and no peft import)
+        return None
     # peft internal: the per-model-type default list LoraModel._prepare_adapter_config falls back to.
     try:
         from peft.utils.constants import TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING as MAPPING

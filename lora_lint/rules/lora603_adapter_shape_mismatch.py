@@ -93,14 +93,10 @@ class AdapterShapeMismatch(Rule):
             return
         if isinstance(targets, str) and targets.lower() == "all-linear":
             return  # needs the base model to expand
-        # peft internal: check_target_module_exists is how LoraModel decides which modules get a layer.
-        from peft.tuners.tuners_utils import check_target_module_exists
+        # peft's check_target_module_exists; restated without torch for a config read without peft
+        from lora_lint.facts.config_view import module_targeted
 
-        untargeted = []
-        for layer in adapter.layers:
-            hit = check_target_module_exists(config, layer.module)
-            if not hit or type(hit).__name__ == "_ExcludedModule":
-                untargeted.append(layer.module)
+        untargeted = [layer.module for layer in adapter.layers if not module_targeted(config, layer.module)]
         if untargeted:
             yield self._untargeted(ctx, adapter, untargeted, targets)
 
