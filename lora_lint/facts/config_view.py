@@ -9,6 +9,7 @@ exists, the facts keep real ``LoraConfig`` objects (those paths import torch any
 from __future__ import annotations
 
 import copy
+import importlib.util
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -83,7 +84,49 @@ class LoraConfigView:
         for name in ("target_modules", "exclude_modules"):
             if isinstance(values[name], list):
                 values[name] = set(values[name])
+        _refuse_as_peft_does(values, kwargs)
         return cls(**values)
+
+
+#: peft.TaskType's values (PeftConfigMixin.__post_init__ refuses any other task_type)
+TASK_TYPES = ("SEQ_CLS", "SEQ_2_SEQ_LM", "CAUSAL_LM", "TOKEN_CLS", "QUESTION_ANS", "FEATURE_EXTRACTION")
+
+
+def _refuse_as_peft_does(values: Mapping[str, Any], kwargs: Mapping[str, Any]) -> None:
+    """Raise what ``LoraConfig(**kwargs)`` raises for a field combination it refuses, with peft's message.
+
+    peft internal: restates the checks of ``PeftConfigMixin.__post_init__`` and ``LoraConfig.__post_init__``
+    that need no import (not those inside nested sub-configs such as ``eva_config``), so a config peft
+    refuses fails here as it does with peft; tests/facts/test_config_view.py compares the two.
+    """
+    task = values["task_type"]
+    if task is not None and task not in TASK_TYPES:
+        raise ValueError(f"Invalid task type: '{task}'. Must be one of the following task types: {', '.join(TASK_TYPES)}.")
+    targets, layers, pattern = values["target_modules"], values["layers_to_transform"], values["layers_pattern"]
+    if isinstance(values["target_parameters"], str):
+        raise TypeError("`target_parameters` must be a list of strings or None.")
+    if isinstance(targets, str) and layers is not None:
+        raise ValueError("`layers_to_transform` cannot be used when `target_modules` is a str.")
+    if isinstance(targets, str) and pattern is not None:
+        raise ValueError("`layers_pattern` cannot be used when `target_modules` is a str.")
+    if pattern and layers is None:
+        raise ValueError("When `layers_pattern` is specified, `layers_to_transform` must also be specified. ")
+    if values["use_dora"] and kwargs.get("megatron_config"):
+        raise ValueError("DoRA does not support megatron_core, please set `use_dora=False`.")
+    init = values["init_lora_weights"]
+    if init == "loftq":
+        if importlib.util.find_spec("scipy") is None:
+            raise ImportError("The required package 'scipy' is not installed. Please install it to continue.")
+        if not kwargs.get("loftq_config"):
+            raise ValueError("`loftq_config` must be specified when `init_lora_weights` is 'loftq'.")
+    if values["lora_bias"]:
+        if init not in (True, False):
+            raise ValueError(
+                f"The argument lora_bias=True is only supported with init_lora_weights=True or False, got "
+                f"init_lora_weights={init} instead."
+            )
+        if values["use_dora"]:
+            raise ValueError("The argument lora_bias=True is not supported for DoRA, please pass use_dora=False")
 
 
 def config_view(kwargs: Mapping[str, Any]) -> LoraConfigView:

@@ -13,6 +13,7 @@ from peft.utils.other import get_pattern_key
 
 from lora_lint.facts.config_view import (
     DEFAULTS,
+    TASK_TYPES,
     LoraConfigView,
     config_view,
     module_targeted,
@@ -105,3 +106,31 @@ def test_pattern_keys_agree_with_peft() -> None:
         answers = [pattern_key(patterns, k) for k in keys]
         assert answers == [get_pattern_key(patterns, k) for k in keys]
         assert any(a in patterns for a in answers) == bool(patterns)
+
+
+REFUSED: dict[str, dict[str, Any]] = {
+    "unknown task type": {"task_type": "causal_lm"},
+    "target_parameters as a string": {"target_parameters": "experts.gate_up_proj"},
+    "layers with a string target": {"target_modules": ".*q_proj", "layers_to_transform": [0]},
+    "layers pattern with a string target": {"target_modules": ".*q_proj", "layers_pattern": "layers"},
+    "layers pattern without layers": {"target_modules": ["q_proj"], "layers_pattern": "layers"},
+    "dora with megatron": {"use_dora": True, "megatron_config": {"tensor_model_parallel_size": 1}},
+    "loftq without its config": {"init_lora_weights": "loftq"},
+    "lora_bias with gaussian init": {"lora_bias": True, "init_lora_weights": "gaussian"},
+    "lora_bias with dora": {"lora_bias": True, "use_dora": True},
+}
+
+
+@pytest.mark.parametrize("kwargs", REFUSED.values(), ids=REFUSED.keys())
+def test_a_config_peft_refuses_is_refused_with_peft_words(kwargs: dict[str, Any]) -> None:
+    with pytest.raises((TypeError, ValueError, ImportError)) as by_peft:
+        config_from_kwargs(kwargs)
+    with pytest.raises(by_peft.type) as by_view:
+        config_view(kwargs)
+    assert str(by_view.value) == str(by_peft.value)
+
+
+def test_the_task_types_are_peft_task_types() -> None:
+    from peft.utils.peft_types import TaskType
+
+    assert list(TASK_TYPES) == [t.value for t in TaskType]
