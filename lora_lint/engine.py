@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 
 #: Rules about saved files and runs simply do not apply to a live model: no note for skipping them.
 _SILENT_SKIPS = Needs.ARTIFACT | Needs.RUN
+#: Rules about a live model (its layers, weights, a forward pass) do not apply to a saved adapter.
+_LIVE_ONLY = Needs.MODEL | Needs.WEIGHTS | Needs.PROBE
 
 
 def selected_rules(rules: Iterable[type[Rule]], settings: Settings) -> list[type[Rule]]:
@@ -56,8 +58,11 @@ def lint_setup(
         except Exception as exc:  # a rule bug: name the rule and the target, keep the cause
             raise RuleError(rule_cls.code, setup.target, exc) from exc
     notes = [*setup.notes, *ctx.notes]
+    silent = _SILENT_SKIPS
+    if setup.model is None and (setup.adapter_dirs or setup.checkpoints):
+        silent |= _LIVE_ONLY  # a saved adapter has no live model: those rules cannot apply, nothing to fix
     for need, codes in skipped.items():
-        if need in _SILENT_SKIPS:
+        if need in silent:
             continue
         notes.append(Note(f"skipped {', '.join(codes)}: needs {NEED_LABELS[need]}", setup.target))
     if inference_skipped:

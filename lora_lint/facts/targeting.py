@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -273,6 +273,21 @@ def _misuse(
     return Misuse("regex-in-list", _leaf_names(found), tuple(found), whole)
 
 
+def _misuse_without_base(user_targets: str | tuple[str, ...] | None) -> Iterator[EntryMatch]:
+    """Misuse that needs no model (a saved adapter checked alone): peft reads a list entry literally
+    and a string as a regex whatever the model is, so a regex in a list or a broken regex never matches."""
+    if isinstance(user_targets, str):
+        error = _compiles(user_targets)
+        if user_targets.lower() != ALL_LINEAR and error is not None:
+            misuse = Misuse("invalid-regex", (), (), None, (), error)
+            yield EntryMatch("target_modules", user_targets, (), (), misuse=misuse)
+        return
+    for entry in user_targets or ():
+        if is_regex(entry):
+            misuse = Misuse("regex-in-list", (), (), None, (), _compiles(entry))
+            yield EntryMatch("target_modules", entry, (), (), misuse=misuse)
+
+
 def _layer_matches(config: Any, index: int, keys: Iterable[str]) -> tuple[str, ...]:
     clone = _cfg_with(config, layers_to_transform=[index], exclude_modules=None, modules_to_save=None)
     return _matches(clone, keys)
@@ -288,7 +303,8 @@ def collect_targeting(facts: ModelFacts) -> dict[str, TargetingFacts]:
 def _one_adapter(facts: ModelFacts, adapter: str, config: Any) -> TargetingFacts:
     user_targets, from_default = _user_targets(facts, adapter, config)
     if facts.base is None:
-        return TargetingFacts(adapter, config, user_targets, from_default, (), (), "no base model to match against")
+        entries = tuple(_misuse_without_base(user_targets))
+        return TargetingFacts(adapter, config, user_targets, from_default, entries, (), "no base model to match against")
     keys = facts.base_keys
     adaptable_keys = {m.key for m in facts.base_modules if m.adaptable}
     leaf_names = sorted(

@@ -121,3 +121,27 @@ def test_patterns_and_layer_filters_are_applied_without_torch(pattern_adapter: P
     # rank_pattern gives layer 1's q_proj r=4 (saved with 8); layers_to_transform=[1] leaves layer 0's tensors out
     assert any("model.layers.1.self_attn.q_proj (saved with rank 8, config gives r=4)" in m for m in messages)
     assert any("2 layer(s)" in m and "model.layers.0.self_attn.q_proj" in m for m in messages)
+
+
+@pytest.mark.parametrize(
+    ("targets", "kind"),
+    [
+        (["q_proj", ".*v_proj"], "regex-in-list"),
+        (r"model\.layers\.[0-9+\.self_attn\.(q_proj|v_proj)", "invalid-regex"),
+    ],
+)
+def test_regex_misuse_in_a_saved_config_is_found_without_a_base_or_torch(tmp_path: Path, targets, kind) -> None:
+    """peft reads a list entry literally and a string as a regex whatever the model, so no base is needed."""
+    adapter = copy_tree(trained_llama(), tmp_path / "adapter")
+    edit_config(adapter, target_modules=targets)
+    result = _alone(["check", str(adapter), "--no-probe", "--select", "LORA102", "--format", "json"])
+    assert result["heavy"] == []
+    (finding,) = json.loads(result["out"])["findings"]
+    assert (finding["code"], finding["evidence"]["kind"]) == ("LORA102", kind)
+
+
+def test_a_correct_list_or_regex_in_a_saved_config_is_quiet_without_a_base(tmp_path: Path) -> None:
+    adapter = copy_tree(trained_llama(), tmp_path / "adapter")
+    edit_config(adapter, target_modules=r".*\.(q_proj|v_proj)")
+    result = _alone(["check", str(adapter), "--no-probe", "--select", "LORA102", "--format", "json"])
+    assert json.loads(result["out"])["findings"] == []

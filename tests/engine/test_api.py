@@ -34,3 +34,12 @@ def test_rules_that_only_apply_to_saved_adapters_are_skipped_without_a_note() ->
 def test_lint_without_a_model_is_a_usage_error() -> None:
     with pytest.raises(UsageError, match="needs a model"):
         lint(None)
+
+
+def test_a_saved_adapter_gets_a_note_for_what_it_can_fix_not_for_live_model_rules(tmp_path) -> None:
+    from tests.rules.runner import run_case
+
+    lora(llama()).save_pretrained(tmp_path)
+    notes = _notes(run_case(str(tmp_path), probe=False))
+    assert "pass --model" in notes
+    assert "needs a model with LoRA layers" not in notes and "needs the probe" not in notes
