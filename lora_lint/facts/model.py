@@ -7,8 +7,6 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from lora_lint.facts.config_view import config_view
-
 if TYPE_CHECKING:
     from lora_lint.context import Setup
 
@@ -164,6 +162,14 @@ def config_from_kwargs(kwargs: Mapping[str, Any]) -> Any:
     clean = {k: v for k, v in kwargs.items() if k in LoraConfig.__dataclass_fields__}
     clean.pop("peft_type", None)
     return LoraConfig(**clean)
+
+
+def config_view(kwargs: Mapping[str, Any]) -> Any:
+    """A torch-free stand-in for ``LoraConfig(**kwargs)`` (facts/config_view.py), imported on first use:
+    `lora-lint rules` and `explain` import this module and need none of it."""
+    from lora_lint.facts.config_view import config_view as view
+
+    return view(kwargs)
 
 
 def collect_model_facts(setup: Setup) -> ModelFacts:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 
 #: Names that different architectures give to the same projection. A name may play several roles
@@ -29,6 +28,8 @@ def closest_names(entry: str, candidates: Iterable[str], limit: int = 3) -> tupl
     pool = sorted(set(candidates))
     if not pool:
         return ()
+    import difflib  # on use: `lora-lint rules` and `explain` import this module, not the suggestions
+
     leaf = entry.rsplit(".", 1)[-1]
     picked: list[str] = []
     roles = _roles_of(leaf)
