@@ -303,8 +303,8 @@ def collect_targeting(facts: ModelFacts) -> dict[str, TargetingFacts]:
 def _one_adapter(facts: ModelFacts, adapter: str, config: Any) -> TargetingFacts:
     user_targets, from_default = _user_targets(facts, adapter, config)
     if facts.base is None:
-        entries = tuple(_misuse_without_base(user_targets))
-        return TargetingFacts(adapter, config, user_targets, from_default, entries, (), "no base model to match against")
+        misused = tuple(_misuse_without_base(user_targets))
+        return TargetingFacts(adapter, config, user_targets, from_default, misused, (), "no base model to match against")
     keys = facts.base_keys
     adaptable_keys = {m.key for m in facts.base_modules if m.adaptable}
     leaf_names = sorted(
