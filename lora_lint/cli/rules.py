@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING
 
 import click
 
+from lora_lint.rules._catalog import RuleInfo
+
 if TYPE_CHECKING:
     from lora_lint.rules._base import Rule
 
@@ -20,9 +22,26 @@ def registered_rules() -> list[type[Rule]]:
     return collect_registry(get_plugin_manager(builtins=BUILTIN_RULE_MODULES)).sorted_rules()
 
 
-def rules_table(rules: list[type[Rule]], fmt: str = "text") -> str:
+def rule_infos() -> list[RuleInfo]:
+    """What the rules table shows of every registered rule, ordered by code.
+
+    With no plugin installed, the built-in rules are read from their files' text (no imports, fast);
+    otherwise every rule module is imported and registered, as a check would.
+    """
+    from lora_lint.plugins import may_declare_entry_points
+
+    if not may_declare_entry_points("lora_lint"):
+        from lora_lint.rules._catalog import builtin_catalog
+
+        catalog = builtin_catalog()
+        if catalog is not None:
+            return catalog
+    return [RuleInfo(r.code, r.name, r.severity.label, r.summary()) for r in registered_rules()]
+
+
+def rules_table(rules: list[RuleInfo], fmt: str = "text") -> str:
     """The rules as a text table, a Markdown table (the README's) or JSON."""
-    rows = [(r.code, r.name, r.severity.label, r.summary()) for r in rules]
+    rows = [(r.code, r.name, r.severity, r.summary) for r in rules]
     if fmt == "json":
         import json
 
@@ -51,4 +70,4 @@ def rules_table(rules: list[type[Rule]], fmt: str = "text") -> str:
 )
 def rules(fmt: str) -> None:
     """List every rule: code, name, default severity and what it finds."""
-    click.echo(rules_table(registered_rules(), fmt))
+    click.echo(rules_table(rule_infos(), fmt))

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import enum
-import inspect
 import re
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from lora_lint.findings import Basis, Finding, Location, Severity
+from lora_lint.rules._docs import sections_of, summary_of
 
 if TYPE_CHECKING:
     from lora_lint.context import RuleContext
@@ -46,18 +46,11 @@ NEED_LABELS: Mapping[Needs, str] = {
 
 REQUIRED_SECTIONS = ("What it does", "Why is this bad?", "Example", "Use instead")
 OPTIONAL_SECTIONS = ("Options", "References")
-_SECTION_RE = re.compile(r"^## (.+?)\s*$", re.MULTILINE)
 
 
 def doc_sections(rule: type) -> dict[str, str]:
     """The rule docstring's ``## Section`` blocks, in order, as written."""
-    doc = inspect.cleandoc(rule.__doc__ or "")
-    sections: dict[str, str] = {}
-    matches = list(_SECTION_RE.finditer(doc))
-    for i, m in enumerate(matches):
-        end = matches[i + 1].start() if i + 1 < len(matches) else len(doc)
-        sections[m.group(1)] = doc[m.end() : end].strip()
-    return sections
+    return sections_of(rule.__doc__)
 
 
 def validate_rule_class(rule: type) -> str | None:
@@ -108,9 +101,7 @@ class Rule:
     @classmethod
     def summary(cls) -> str:
         """First sentence of 'What it does', for the rules table."""
-        text = " ".join(cls.docs().get("What it does", "").split())
-        # a sentence ends at ". " but not after an abbreviation such as "e.g." or "i.e."
-        return re.split(r"(?<!\be\.g)(?<!\bi\.e)\.\s", text)[0].rstrip(".")
+        return summary_of(cls.docs())
 
     def finding(
         self,

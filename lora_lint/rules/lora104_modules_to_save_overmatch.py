@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING
 
-from lora_lint.context import RuleContext
 from lora_lint.facts.targeting import (
     ALL_LINEAR,
     EntryMatch,
@@ -16,6 +16,9 @@ from lora_lint.findings import Basis, Finding, Severity
 from lora_lint.hookspecs import RegisterRule
 from lora_lint.plugins import hookimpl
 from lora_lint.rules._base import Needs, Rule
+
+if TYPE_CHECKING:
+    from lora_lint.context import RuleContext
 
 
 class ModulesToSaveOvermatch(Rule):

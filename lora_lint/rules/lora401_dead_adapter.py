@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING
 
-from lora_lint.context import RuleContext
 from lora_lint.findings import Basis, Finding, Severity
 from lora_lint.hookspecs import RegisterRule
 from lora_lint.plugins import hookimpl
 from lora_lint.probe.expect import live_slots
 from lora_lint.probe.result import ADAPTER_CAUSES, DeadCause, SlotProbe
 from lora_lint.rules._base import Needs, Rule
+
+if TYPE_CHECKING:
+    from lora_lint.context import RuleContext
 
 #: cause -> (what happens, how to fix it)
 CAUSES: Mapping[DeadCause, tuple[str, str]] = {

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-from lora_lint.context import RuleContext
 from lora_lint.findings import Basis, Finding, Severity
 from lora_lint.hookspecs import RegisterRule
 from lora_lint.plugins import hookimpl
 from lora_lint.rules._base import Needs, Rule
+
+if TYPE_CHECKING:
+    from lora_lint.context import RuleContext
 
 
 class CheckpointingNoInputGrad(Rule):
