@@ -6,7 +6,6 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,16 +41,8 @@ def run_cli(*args: str, cwd: Path = REPO, env: dict[str, str] | None = None, tim
 
 
 @pytest.fixture(autouse=True)
-def _restore_import_state(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """Factories put their folders on sys.path and import their helpers (``train``, ``helpers``);
-    later tests must import neither from these temporary folders."""
-    path, modules = list(sys.path), set(sys.modules)
-    yield
-    sys.path[:] = path
-    temp = str(tmp_path_factory.getbasetemp())
-    for module in set(sys.modules) - modules:
-        if str(getattr(sys.modules[module], "__file__", None) or "").startswith(temp):
-            del sys.modules[module]
+def _restore_import_state(restore_import_state: None) -> None:
+    """Every CLI test that loads a factory in-process leaves sys.path and sys.modules as they were."""
 
 
 def write_json(path: Path, data: object) -> Path:

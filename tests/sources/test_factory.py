@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import sys
 import textwrap
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -27,17 +25,7 @@ def wrapped(targets=("c_attn",)):
 """
 
 
-@pytest.fixture(autouse=True)
-def _restore_sys_path(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """Factories put their folders on sys.path and import their helpers (``train``, ``helpers``);
-    later tests must import neither from these temporary folders."""
-    path, modules = list(sys.path), set(sys.modules)
-    yield
-    sys.path[:] = path
-    temp = str(tmp_path_factory.getbasetemp())
-    for module in set(sys.modules) - modules:
-        if str(getattr(sys.modules[module], "__file__", None) or "").startswith(temp):
-            del sys.modules[module]
+pytestmark = pytest.mark.usefixtures("restore_import_state")
 
 
 def write(folder: Path, name: str, body: str) -> Path:
