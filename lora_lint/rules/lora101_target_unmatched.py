@@ -60,7 +60,8 @@ class TargetUnmatched(Rule):
                         hint="Lint with a base model that can be built offline (--model DIR with config.json).",
                     )
                 else:
-                    ctx.note(f"targets of adapter {adapter!r} not checked: {facts.cannot_verify}", self.code)
+                    why = f"{facts.cannot_verify} (pass --model DIR)"
+                    ctx.note(f"targets of adapter {adapter!r} not checked: {why}", self.code)
                 continue
             explained = _misuse_reported(ctx)
             for entry in facts.field_entries("target_modules"):
