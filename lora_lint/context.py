@@ -47,6 +47,8 @@ class Setup:
     notes: list[Note] = field(default_factory=list)
     #: loader-specific extras, kept out of the core vocabulary
     extras: dict[str, Any] = field(default_factory=dict)
+    #: setups of one training run share a group: what an earlier one reported is not repeated
+    group: str | None = None
 
     def provides(self, settings: Settings) -> Needs:
         """What this setup can give rules, under these settings."""

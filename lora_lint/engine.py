@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
@@ -82,4 +83,54 @@ def lint_setups(
     from lora_lint.report import merge_reports
 
     chosen = selected_rules(rules, settings)
-    return merge_reports(lint_setup(s, chosen, settings, pm) for s in setups)
+    setups = list(setups)
+    reports = [lint_setup(s, chosen, settings, pm) for s in setups]
+    return merge_reports(fold_repeats(reports, [s.group for s in setups]))
+
+
+def _finding_key(group: str, f: Finding) -> tuple[object, ...]:
+    loc = f.location
+    return (group, f.code, f.severity, f.message, f.hint, loc.setting, loc.module, loc.parameter, loc.adapter)
+
+
+def fold_repeats(reports: Sequence[Report], groups: Sequence[str | None]) -> list[Report]:
+    """Within a group (the checkpoints of one run, ``Setup.group``), report a finding or note once, at the
+    first setup that has it, saying where else it holds: ten checkpoints with one bad alpha are one finding."""
+    first: dict[tuple[object, ...], list[str]] = {}
+    seen_notes: set[tuple[str, str | None, str]] = set()
+    kept: list[tuple[list[Finding], list[Note]]] = []
+    for group, report in zip(groups, reports):
+        findings: list[Finding] = []
+        notes: list[Note] = []
+        for f in report.findings:
+            key = _finding_key(group, f) if group else None
+            if key is not None and key in first:
+                first[key].append(f.target)
+                continue
+            if key is not None:
+                first[key] = []
+            findings.append(f)
+        for n in report.notes:
+            if group and (group, n.code, n.message) in seen_notes:
+                continue
+            if group:
+                seen_notes.add((group, n.code, n.message))
+            notes.append(n)
+        kept.append((findings, notes))
+    folded: list[Report] = []
+    for group, report, (findings, notes) in zip(groups, reports, kept):
+        if group:
+            findings = [_also_in(f, first[_finding_key(group, f)]) for f in findings]
+        folded.append(dataclasses.replace(report, findings=tuple(findings), notes=tuple(notes)))
+    return folded
+
+
+def _also_in(finding: Finding, others: list[str]) -> Finding:
+    if not others:
+        return finding
+    names = [o.rsplit("/", 1)[-1] for o in others]
+    return dataclasses.replace(
+        finding,
+        message=f"{finding.message} (also in {', '.join(names)})",
+        evidence={**finding.evidence, "also_in": list(others)},
+    )

@@ -92,22 +92,26 @@ def run_check(
     work: Iterable[str], settings: Settings, options: dict[str, Any], registry: Registry, pm: Any, progress: Progress
 ) -> Report:
     """Load and lint one TARGET at a time, so a big model is released before the next loads."""
-    from lora_lint.engine import lint_setup, selected_rules
+    from lora_lint.engine import fold_repeats, lint_setup, selected_rules
     from lora_lint.report import merge_reports
     from lora_lint.sources import load_setups
     from lora_lint.sources.factory import parse_factory
     chosen = selected_rules(registry.rules.values(), settings)
     pair = options.get("lora_config_target")
-    reports = []
+    reports: list[Report] = []
     for target in work:
         if parse_factory(target) is None and not Path(target).exists() and target != pair:
             raise UsageError(f"{target}: no such file or folder")
         progress(f"loading {target}")
         setups = load_setups(target, pm, settings, options)
+        found: list[Report] = []
+        groups: list[str | None] = []
         while setups:
             setup = setups.pop(0)
             progress(f"checking {setup.target}")
-            reports.append(lint_setup(setup, chosen, settings, pm))
+            found.append(lint_setup(setup, chosen, settings, pm))
+            groups.append(setup.group)
+        reports.extend(fold_repeats(found, groups))
     progress.done()
     return merge_reports(reports)
 

@@ -44,16 +44,16 @@ def load_run(folder: Path, target: str, options: dict[str, Any]) -> list[Setup]:
         extras = {"run_root": folder, "adapter_root": path, "stage": path.name if path != folder else "final"}
         if last:
             extras["run_summary"] = True
-        setups.append(
-            adapter_setup(
-                label,
-                load_adapters(path),
-                base,
-                checkpoints=[p for _, p in stages[: i + 1]],
-                lock_file=lock if last else None,
-                extras=extras,
-            )
+        setup = adapter_setup(
+            label,
+            load_adapters(path),
+            base,
+            checkpoints=[p for _, p in stages[: i + 1]],
+            lock_file=lock if last else None,
+            extras=extras,
         )
+        setup.group = str(folder)
+        setups.append(setup)
     return setups
 
 

@@ -132,3 +132,22 @@ def test_a_run_with_a_broken_checkpoint_exits_2(tmp_path: Path) -> None:
     assert result.rc == 2 and "checkpoint-20/adapter_config.json" in result.err
     assert "Traceback" not in result.err
     shutil.rmtree(run)
+
+
+def test_a_finding_every_checkpoint_repeats_is_reported_once_naming_the_others(tmp_path: Path) -> None:
+    run = copy_tree(training_run(), tmp_path / "run")
+    for checkpoint in run_checkpoints(run):
+        edit_config(checkpoint, lora_alpha=128)  # scale 16 = alpha 128 / r 8 in both checkpoints
+    settings = Settings(probe=False, select=("LORA101", "LORA301"))
+    pm = get_plugin_manager()
+    setups = load_setups(str(run), pm, settings)
+    report = lint_setups(setups, collect_registry(pm).rules.values(), settings, pm)
+    (finding,) = report.by_code("LORA301")
+    assert finding.target.endswith("checkpoint-10")
+    assert finding.message.endswith("(also in checkpoint-20)")
+    assert finding.evidence["also_in"] == [f"{run}/checkpoint-20"]
+    assert len([n for n in report.notes if n.code == "LORA101"]) == 1
+
+    cli = run_cli("check", str(run), "--no-probe", "--format", "json")
+    assert [f["code"] for f in json.loads(cli.out)["findings"]] == ["LORA301"]
+    assert cli.rc == 0
