@@ -15,7 +15,9 @@ from peft import LoraConfig, get_peft_model
 
 
 def build():
-    config = LoraConfig(r=8, lora_alpha=16, target_modules=["q_proj", "v_proj"], modules_to_save=["classifier"])
+    # ViT's query/value projections: q_proj/v_proj since transformers 5, query/value before
+    targets = r".*\.(q_proj|v_proj|query|value)"
+    config = LoraConfig(r=8, lora_alpha=16, target_modules=targets, modules_to_save=["classifier"])
     model = get_peft_model(tiny_vit_classifier(), config)
     model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": True})
     # missing: model.enable_input_require_grads()

@@ -78,6 +78,12 @@ def vit_classifier(num_labels: int = 3) -> Any:
     return ViTForImageClassification(cfg).eval()
 
 
+def vit_qv(model: Any) -> list[str]:
+    """ViT's query/value projection names: q_proj/v_proj since transformers 5, query/value before."""
+    names = {name.rsplit(".", 1)[-1] for name, _ in model.named_modules()}
+    return ["q_proj", "v_proj"] if "q_proj" in names else ["query", "value"]
+
+
 def t5() -> Any:
     from transformers import T5Config, T5ForConditionalGeneration
 

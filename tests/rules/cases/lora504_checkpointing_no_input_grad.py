@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.tiny_models import vit_classifier
+from tests.tiny_models import vit_classifier, vit_qv
 
 CODE = "LORA504"
 #: the probe sees the encoder's adapters get no gradient
@@ -12,8 +12,9 @@ ALSO = {"LORA401"}
 def _wrapped():
     from peft import LoraConfig, get_peft_model
 
-    config = LoraConfig(r=8, lora_alpha=16, target_modules=["q_proj", "v_proj"], modules_to_save=["classifier"])
-    return get_peft_model(vit_classifier(), config)
+    base = vit_classifier()
+    config = LoraConfig(r=8, lora_alpha=16, target_modules=vit_qv(base), modules_to_save=["classifier"])
+    return get_peft_model(base, config)
 
 
 def bad(tmp_path):
