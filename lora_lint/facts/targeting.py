@@ -273,18 +273,17 @@ def _misuse(
     return Misuse("regex-in-list", _leaf_names(found), tuple(found), whole)
 
 
-def _misuse_without_base(user_targets: str | tuple[str, ...] | None) -> Iterator[EntryMatch]:
+def _misuse_without_base(config: Any, user_targets: str | tuple[str, ...] | None) -> Iterator[EntryMatch]:
     """Misuse that needs no model (a saved adapter checked alone): peft reads a list entry literally
-    and a string as a regex whatever the model is, so a regex in a list or a broken regex never matches."""
+    and a string as a regex whatever the model is, so a regex in a list or a broken regex never matches.
+    A plain name given as one string is left alone here: only a base can show it matches nothing."""
     if isinstance(user_targets, str):
-        error = _compiles(user_targets)
-        if user_targets.lower() != ALL_LINEAR and error is not None:
-            misuse = Misuse("invalid-regex", (), (), None, (), error)
-            yield EntryMatch("target_modules", user_targets, (), (), misuse=misuse)
-        return
-    for entry in user_targets or ():
-        if is_regex(entry):
-            misuse = Misuse("regex-in-list", (), (), None, (), _compiles(entry))
+        entries, as_string = ([user_targets] if _compiles(user_targets) is not None else []), True
+    else:
+        entries, as_string = list(user_targets or ()), False
+    for entry in entries:
+        misuse = _misuse(config, entry, as_string, (), set(), [])
+        if misuse is not None:
             yield EntryMatch("target_modules", entry, (), (), misuse=misuse)
 
 
@@ -303,7 +302,7 @@ def collect_targeting(facts: ModelFacts) -> dict[str, TargetingFacts]:
 def _one_adapter(facts: ModelFacts, adapter: str, config: Any) -> TargetingFacts:
     user_targets, from_default = _user_targets(facts, adapter, config)
     if facts.base is None:
-        misused = tuple(_misuse_without_base(user_targets))
+        misused = tuple(_misuse_without_base(config, user_targets))
         return TargetingFacts(adapter, config, user_targets, from_default, misused, (), "no base model to match against")
     keys = facts.base_keys
     adaptable_keys = {m.key for m in facts.base_modules if m.adaptable}
