@@ -83,9 +83,12 @@ def lint_setups(
     from lora_lint.report import merge_reports
 
     chosen = selected_rules(rules, settings)
-    setups = list(setups)
-    reports = [lint_setup(s, chosen, settings, pm) for s in setups]
-    return merge_reports(fold_repeats(reports, [s.group for s in setups]))
+    reports: list[Report] = []
+    groups: list[str | None] = []
+    for setup in setups:  # an iterator is fine: a caller may release each setup once it is linted
+        reports.append(lint_setup(setup, chosen, settings, pm))
+        groups.append(setup.group)
+    return merge_reports(fold_repeats(reports, groups))
 
 
 def _finding_key(group: str, f: Finding) -> tuple[object, ...]:

@@ -9,7 +9,7 @@ import os
 import re
 import sys
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -19,6 +19,7 @@ from lora_lint.errors import UsageError
 from lora_lint.settings import FAIL_ON_CHOICES, INTENT_CHOICES, Settings
 
 if TYPE_CHECKING:
+    from lora_lint.context import Setup
     from lora_lint.plugins import Registry
     from lora_lint.report import Report
 
@@ -92,7 +93,7 @@ def run_check(
     work: Iterable[str], settings: Settings, options: dict[str, Any], registry: Registry, pm: Any, progress: Progress
 ) -> Report:
     """Load and lint one TARGET at a time, so a big model is released before the next loads."""
-    from lora_lint.engine import fold_repeats, lint_setup, selected_rules
+    from lora_lint.engine import lint_setups, selected_rules
     from lora_lint.report import merge_reports
     from lora_lint.sources import load_setups
     from lora_lint.sources.factory import parse_factory
@@ -104,16 +105,17 @@ def run_check(
             raise UsageError(f"{target}: no such file or folder")
         progress(f"loading {target}")
         setups = load_setups(target, pm, settings, options)
-        found: list[Report] = []
-        groups: list[str | None] = []
-        while setups:
-            setup = setups.pop(0)
-            progress(f"checking {setup.target}")
-            found.append(lint_setup(setup, chosen, settings, pm))
-            groups.append(setup.group)
-        reports.extend(fold_repeats(found, groups))
+        reports.append(lint_setups(_drain(setups, progress), chosen, settings, pm))
     progress.done()
     return merge_reports(reports)
+
+
+def _drain(setups: list[Setup], progress: Progress) -> Iterator[Setup]:
+    """Hand out setups one at a time, dropping each from the list, so a big model is freed once linted."""
+    while setups:
+        setup = setups.pop(0)
+        progress(f"checking {setup.target}")
+        yield setup
 
 
 @click.command()
