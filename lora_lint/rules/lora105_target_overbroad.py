@@ -10,6 +10,7 @@ from lora_lint.findings import Basis, Finding, Severity
 from lora_lint.hookspecs import RegisterRule
 from lora_lint.plugins import hookimpl
 from lora_lint.rules._base import Needs, Rule
+from lora_lint.text import shorten
 
 if TYPE_CHECKING:
     from lora_lint.context import RuleContext
@@ -98,7 +99,7 @@ class TargetOverbroad(Rule):
         params: Sequence[str],
         routers: list[str],
     ) -> Finding:
-        shown = ", ".join(routers[:3]) + (f" and {len(routers) - 3} more" if len(routers) > 3 else "")
+        shown = shorten(routers)
         by_param = [k for k in params if parts.router_of(k) is not None]
         if by_param:
             # a parameter target (peft's own MoE rewrite adds "gate.weight" for "all-linear") is not excluded by

@@ -9,6 +9,7 @@ from lora_lint.findings import Basis, Finding, Severity
 from lora_lint.hookspecs import RegisterRule
 from lora_lint.plugins import hookimpl
 from lora_lint.rules._base import Needs, Rule
+from lora_lint.text import shorten
 
 if TYPE_CHECKING:
     from lora_lint.context import RuleContext
@@ -65,7 +66,7 @@ class BaseLeak(Rule):
         groups = count_by(leaked, lambda p: group_key(p.module))
         mostly = leaked_total > _MOSTLY * base_total
         if mostly or len(groups) > _MAX_GROUPS:
-            shown = ", ".join(list(groups)[:4]) + (f" and {len(groups) - 4} more" if len(groups) > 4 else "")
+            shown = shorten(groups, 4)
             names = sorted({p.name.rsplit(".", 1)[-1] for p in leaked})
             what = (
                 "this trains like full fine-tuning (requires_grad=True set after get_peft_model?)"

@@ -10,6 +10,7 @@ from lora_lint.findings import Basis, Finding, Severity
 from lora_lint.hookspecs import RegisterRule
 from lora_lint.plugins import hookimpl
 from lora_lint.rules._base import Needs, Rule
+from lora_lint.text import shorten
 
 if TYPE_CHECKING:
     from lora_lint.context import RuleContext
@@ -62,7 +63,7 @@ class RankExceedsLayer(Rule):
             for (r, n_in, n_out), items in groups.items():
                 paths = module_paths(ctx.layers, (i.key for i in items))
                 smallest = min(n_in, n_out)
-                shown = ", ".join(paths[:3]) + (f" and {len(paths) - 3} more" if len(paths) > 3 else "")
+                shown = shorten(paths)
                 message = (
                     f"r {r} >= min(in {n_in}, out {n_out}) = {smallest} on {shown}: the update B @ A cannot "
                     f"exceed rank {smallest}, so the adapter holds {r * (n_in + n_out)} numbers per layer "

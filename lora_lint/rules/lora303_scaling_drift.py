@@ -11,6 +11,7 @@ from lora_lint.findings import Basis, Finding, Severity
 from lora_lint.hookspecs import RegisterRule
 from lora_lint.plugins import hookimpl
 from lora_lint.rules._base import Needs, Rule
+from lora_lint.text import shorten
 
 if TYPE_CHECKING:
     from lora_lint.context import RuleContext
@@ -70,11 +71,11 @@ class ScalingDrift(Rule):
                 groups.setdefault(key, []).append((layer.path, live_formula, want.formula))
         for (adapter, live, expected), rows in groups.items():
             path, live_formula, config_formula = rows[0]
-            more = f" and {len(rows) - 1} more layers" if len(rows) > 1 else ""
+            where = shorten([row[0] for row in rows], 1, unit=" layers")
             explained = live_formula != config_formula
             live_text = f"{fmt_scale(live)} ({live_formula})" if explained else fmt_scale(live)
             message = (
-                f"{path}{more} train with scaling {live_text} but peft_config[{adapter!r}] gives "
+                f"{where} train with scaling {live_text} but peft_config[{adapter!r}] gives "
                 f"{fmt_scale(expected)} ({config_formula}): the saved adapter will load with "
                 f"{fmt_scale(expected)}, not the {fmt_scale(live)} it was trained with"
             )

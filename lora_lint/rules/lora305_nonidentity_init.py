@@ -9,6 +9,7 @@ from lora_lint.findings import Basis, Finding, Severity
 from lora_lint.hookspecs import RegisterRule
 from lora_lint.plugins import hookimpl
 from lora_lint.rules._base import Needs, Rule
+from lora_lint.text import shorten
 
 if TYPE_CHECKING:
     from lora_lint.context import RuleContext
@@ -71,11 +72,10 @@ class NonidentityInit(Rule):
             slots = list(ctx.layers.slots(adapter))
             nonzero = [s for s in slots if s.b_is_zero is False]
             if nonzero:
-                shown = nonzero[0].b_param or nonzero[0].layer
-                more = f" and {len(nonzero) - 1} more" if len(nonzero) > 1 else ""
+                shown = shorten([s.b_param or s.layer for s in nonzero], 1)
                 message = (
                     f"adapter {adapter!r} was built with init_lora_weights=False: lora_B is random, not zero, "
-                    f"on {len(nonzero)} of {len(slots)} layers ({shown}{more}), so the model's output "
+                    f"on {len(nonzero)} of {len(slots)} layers ({shown}), so the model's output "
                     "already differs from the base model before training"
                 )
                 yield self.finding(

@@ -10,6 +10,7 @@ from lora_lint.hookspecs import RegisterRule
 from lora_lint.plugins import hookimpl
 from lora_lint.probe.result import GradKind
 from lora_lint.rules._base import Needs, Rule
+from lora_lint.text import shorten
 
 if TYPE_CHECKING:
     from lora_lint.context import RuleContext
@@ -60,7 +61,7 @@ class BaseGrad(Rule):
         if len(hit) == 1:
             what = f"base parameter {hit[0][0]} ({numel:,} values) is not declared trainable, yet it received gradient"
         else:
-            shown = ", ".join(name for name, _ in hit[:3]) + (f" and {len(hit) - 3} more" if len(hit) > 3 else "")
+            shown = shorten(name for name, _ in hit)
             what = f"{len(hit)} base parameters not declared trainable received gradient ({numel:,} values: {shown})"
         yield self.finding(
             ctx,

@@ -9,6 +9,7 @@ from lora_lint.findings import Basis, Finding, Severity
 from lora_lint.hookspecs import RegisterRule
 from lora_lint.plugins import hookimpl
 from lora_lint.rules._base import Needs, Rule
+from lora_lint.text import shorten
 
 if TYPE_CHECKING:
     from lora_lint.context import RuleContext
@@ -95,8 +96,7 @@ class OptimizerMismatch(Rule):
 
 
 def _names(params: Sequence[ParamFact]) -> str:
-    shown = ", ".join(p.name for p in params[:_SHOW])
-    return shown + (f" and {len(params) - _SHOW} more" if len(params) > _SHOW else "")
+    return shorten((p.name for p in params), _SHOW)
 
 
 def _evidence(missing: Sequence[ParamFact], frozen: Sequence[ParamFact], foreign: int) -> dict[str, object]:

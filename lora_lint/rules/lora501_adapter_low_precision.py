@@ -9,6 +9,7 @@ from lora_lint.findings import Basis, Finding, Severity
 from lora_lint.hookspecs import RegisterRule
 from lora_lint.plugins import hookimpl
 from lora_lint.rules._base import Needs, Rule
+from lora_lint.text import shorten
 
 if TYPE_CHECKING:
     from lora_lint.context import RuleContext
@@ -62,7 +63,7 @@ class AdapterLowPrecision(Rule):
                 groups.setdefault((slot.adapter, slot.dtype), []).append(slot)
         for (adapter, dtype), slots in groups.items():
             first = slots[0]
-            more = f" and {len(slots) - 1} more layers" if len(slots) > 1 else ""
+            where = shorten([s.a_param or s.layer for s in slots], 1, unit=" layers")
             effect = (
                 "fp16 mixed precision cannot unscale their gradients ('Attempting to unscale FP16 gradients')"
                 if dtype == "float16"
@@ -70,7 +71,7 @@ class AdapterLowPrecision(Rule):
             )
             yield self.finding(
                 ctx,
-                f"trainable adapter weights of adapter {adapter!r} are {dtype} ({first.a_param or first.layer}{more}): "
+                f"trainable adapter weights of adapter {adapter!r} are {dtype} ({where}): "
                 f"{effect}",
                 parameter=first.a_param,
                 module=first.layer,

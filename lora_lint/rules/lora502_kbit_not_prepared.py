@@ -9,6 +9,7 @@ from lora_lint.findings import Basis, Finding, Severity
 from lora_lint.hookspecs import RegisterRule
 from lora_lint.plugins import hookimpl
 from lora_lint.rules._base import Needs, Rule
+from lora_lint.text import shorten
 
 if TYPE_CHECKING:
     from lora_lint.context import RuleContext
@@ -60,7 +61,7 @@ class KbitNotPrepared(Rule):
             return
         norms = kbit.half_norms
         dtype = norms[0][1]
-        shown = ", ".join(n for n, _ in norms[:3]) + (f" and {len(norms) - 3} more" if len(norms) > 3 else "")
+        shown = shorten(n for n, _ in norms)
         other = f"; {len(kbit.half_other)} other non-quantized tensors too" if kbit.half_other else ""
         message = (
             f"{kbit.bits}-bit bitsandbytes base is not prepared for training: {len(norms)} norm weights are "

@@ -9,6 +9,7 @@ from lora_lint.findings import Basis, Finding, Severity
 from lora_lint.hookspecs import RegisterRule
 from lora_lint.plugins import hookimpl
 from lora_lint.rules._base import Needs, Rule
+from lora_lint.text import shorten
 
 if TYPE_CHECKING:
     from lora_lint.context import RuleContext
@@ -60,11 +61,10 @@ class DeviceSplit(Rule):
                 if slot.device != base:
                     groups.setdefault((slot.adapter, slot.device, base), []).append(slot.a_param or layer.path)
         for (adapter, where, base), params in groups.items():
-            more = f" and {len(params) - 1} more" if len(params) > 1 else ""
             if where == "meta":
                 message = (
                     f"adapter {adapter!r} weights are on the meta device while their base layers are on {base} "
-                    f"({params[0]}{more}): they were never materialised, so the forward pass fails and there is "
+                    f"({shorten(params, 1)}): they were never materialised, so the forward pass fails and there is "
                     "nothing to train"
                 )
                 hint = (
@@ -74,7 +74,7 @@ class DeviceSplit(Rule):
             else:
                 message = (
                     f"adapter {adapter!r} weights are on {where} while their base layers are on {base} "
-                    f"({params[0]}{more}): the forward pass fails with a device mismatch"
+                    f"({shorten(params, 1)}): the forward pass fails with a device mismatch"
                 )
                 hint = f"Move the whole model once, after adding every adapter: model.to({base!r})."
             yield self.finding(

@@ -9,6 +9,7 @@ from lora_lint.findings import Basis, Finding, Severity
 from lora_lint.hookspecs import RegisterRule
 from lora_lint.plugins import hookimpl
 from lora_lint.rules._base import Needs, Rule
+from lora_lint.text import shorten
 
 if TYPE_CHECKING:
     from lora_lint.context import RuleContext
@@ -76,11 +77,10 @@ class CheckpointingNoInputGrad(Rule):
                 self.code,
             )
             return
-        more = f" and {len(inside) - 1} more" if len(inside) > 1 else ""
         message = (
             f"reentrant activation checkpointing ({ckpt.reentrant_source}) is on, and the input embeddings "
             f"{', '.join(inputs.embeddings)} are frozen with no input-grad hook: the adapter layers inside "
-            f"checkpointed blocks ({inside[0]}{more}) get no gradient and never train"
+            f"checkpointed blocks ({shorten(inside, 1)}) get no gradient and never train"
         )
         yield self.finding(
             ctx,

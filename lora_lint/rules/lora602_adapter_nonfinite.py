@@ -9,6 +9,7 @@ from lora_lint.findings import Basis, Finding, Severity
 from lora_lint.hookspecs import RegisterRule
 from lora_lint.plugins import hookimpl
 from lora_lint.rules._base import Needs, Rule
+from lora_lint.text import shorten
 
 if TYPE_CHECKING:
     from lora_lint.context import RuleContext
@@ -51,11 +52,10 @@ class AdapterNonfinite(Rule):
             bad = [(t, values[t.saved.key]) for t in adapter.tensors if values[t.saved.key].nan or values[t.saved.key].inf]
             if not bad:
                 continue
-            shown = ", ".join(f"{t.saved.name} ({v.nan} NaN, {v.inf} Inf)" for t, v in bad[:3])
-            more = f" and {len(bad) - 3} more" if len(bad) > 3 else ""
+            shown = shorten(f"{t.saved.name} ({v.nan} NaN, {v.inf} Inf)" for t, v in bad)
             yield self.finding(
                 ctx,
-                f"{len(bad)} tensor(s) of adapter {adapter.name!r} hold NaN/Inf: {shown}{more}; "
+                f"{len(bad)} tensor(s) of adapter {adapter.name!r} hold NaN/Inf: {shown}; "
                 "every output of these layers becomes NaN once the adapter is loaded",
                 adapter=adapter.name,
                 parameter=bad[0][0].saved.name,

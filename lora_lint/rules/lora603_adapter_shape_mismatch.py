@@ -9,6 +9,7 @@ from lora_lint.findings import Basis, Finding, Severity
 from lora_lint.hookspecs import RegisterRule
 from lora_lint.plugins import hookimpl
 from lora_lint.rules._base import Needs, Rule
+from lora_lint.text import shorten
 
 if TYPE_CHECKING:
     from lora_lint.context import RuleContext
@@ -74,12 +75,11 @@ class AdapterShapeMismatch(Rule):
             elif not fits:
                 wrong.append((layer.module, f"saved with rank {ra}, config gives r={layer.r}"))
         if wrong:
-            shown = "; ".join(f"{m} ({why})" for m, why in wrong[:3])
-            more = f" and {len(wrong) - 3} more" if len(wrong) > 3 else ""
+            shown = shorten((f"{m} ({why})" for m, why in wrong), sep="; ")
             field = "rank_pattern" if adapter.config.get("rank_pattern") else "r"
             yield self.finding(
                 ctx,
-                f"{len(wrong)} layer(s) of adapter {adapter.name!r} do not fit adapter_config.json: {shown}{more}. "
+                f"{len(wrong)} layer(s) of adapter {adapter.name!r} do not fit adapter_config.json: {shown}. "
                 "peft builds layers from the config, so loading fails with a size mismatch",
                 adapter=adapter.name,
                 module=wrong[0][0],
