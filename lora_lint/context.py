@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from lora_lint.facts.layers import LayerFacts
     from lora_lint.facts.model import ModelFacts
     from lora_lint.facts.parts import ModelParts
+    from lora_lint.facts.scales import ConfigScale
     from lora_lint.facts.targeting import TargetingFacts
     from lora_lint.facts.training import TrainingFacts
 
@@ -160,3 +161,19 @@ class RuleContext:
         from lora_lint.facts.runs import collect_run
 
         return collect_run(self.setup)
+
+    # -- facts derived from the ones above --
+
+    @cached_property
+    def scales(self) -> Mapping[str, tuple[ConfigScale, ...]]:
+        """Per adapter: rank, alpha and scale of every targeted module (of every config entry without a base)."""
+        from lora_lint.facts.scales import config_scales
+
+        return config_scales(self.model, self.targeting)
+
+    @cached_property
+    def layer_scales(self) -> Mapping[tuple[str, str], ConfigScale]:
+        """(adapter, base key) of every live LoRA layer slot -> the rank, alpha and scale its config gives it."""
+        from lora_lint.facts.scales import layer_scales
+
+        return layer_scales(self.layers, self.model)

@@ -21,12 +21,13 @@ def lock(path: str, output: str | None) -> None:
     rank_pattern, alpha_pattern), target_modules, every tensor's shape and a content hash.
     `lora-lint check PATH --lock FILE` reports LORA304 when any of them drifts.
     """
+    from lora_lint.facts.scale_fields import formula
     from lora_lint.lock import read_lock, write_lock
 
     written = write_lock(path, output)
     for name, record in read_lock(written)["adapters"].items():
         cfg = record["config"]
-        rule = "alpha/sqrt(r)" if cfg["use_rslora"] else "alpha/r"
+        rule = formula(cfg)
         click.echo(
             f"adapter {name!r}: r={cfg['r']} lora_alpha={cfg['lora_alpha']} scale {record['scale']:.4g} ({rule}), "
             f"{len(record['tensors'])} tensors"

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lora_lint.facts.peft_keys import SavedKey, parse_key
-from lora_lint.facts.scale_fields import scale
+from lora_lint.facts.scales import lora_scale
 
 if TYPE_CHECKING:
     from lora_lint.context import Setup
@@ -56,7 +56,8 @@ class SavedLayer:
 
     @property
     def scale(self) -> float:
-        return scale(self.r, self.alpha, self.use_rslora)
+        value = lora_scale(self.r, self.alpha, self.use_rslora)
+        return math.inf if value is None else value
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lora_lint.facts.config_view import DEFAULTS as LORA_DEFAULTS
+from lora_lint.facts.scales import lora_scale
 
 #: LoraConfig defaults for these fields (written down once, in config_view, so no torch is imported)
 DEFAULTS: Mapping[str, Any] = {
@@ -45,15 +46,10 @@ def _number(value: Any) -> Any:
     return value
 
 
-def scale(r: float, alpha: float, rslora: bool) -> float:
-    """peft's ``scaling``: alpha / r, or alpha / sqrt(r) with rsLoRA (LoraLayer.update_layer)."""
-    if not r:
-        return math.inf
-    return alpha / math.sqrt(r) if rslora else alpha / r
-
-
 def global_scale(fields: Mapping[str, Any]) -> float:
-    return scale(fields["r"], fields["lora_alpha"], fields["use_rslora"])
+    """The adapter-wide scale of normalised fields; inf for a rank peft refuses (r <= 0)."""
+    value = lora_scale(fields["r"], fields["lora_alpha"], fields["use_rslora"])
+    return math.inf if value is None else value
 
 
 def formula(fields: Mapping[str, Any]) -> str:
@@ -135,4 +131,5 @@ def pattern_scales(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, 
 def _pattern_scale(fields: Mapping[str, Any], key: str) -> float:
     r = fields["rank_pattern"].get(key, fields["r"])
     alpha = fields["alpha_pattern"].get(key, fields["lora_alpha"])
-    return scale(r, alpha, fields["use_rslora"])
+    value = lora_scale(r, alpha, fields["use_rslora"])
+    return math.inf if value is None else value

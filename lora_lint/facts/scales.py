@@ -32,9 +32,7 @@ class ConfigScale:
     @property
     def scale(self) -> float | None:
         """``alpha / r`` (``alpha / sqrt(r)`` with rsLoRA), or None for a rank peft would refuse."""
-        if self.r <= 0:
-            return None
-        return scale_of(self.alpha, self.r, self.use_rslora)
+        return lora_scale(self.r, self.alpha, self.use_rslora)
 
     @property
     def formula(self) -> str:
@@ -48,9 +46,19 @@ class ConfigScale:
         return ", ".join(parts) if parts else "r, lora_alpha"
 
 
-def scale_of(alpha: float, r: float, use_rslora: bool) -> float:
-    """peft's scaling: ``LoraLayer.update_layer`` sets ``alpha / sqrt(r)`` with rsLoRA, else ``alpha / r``."""
+def lora_scale(r: float, alpha: float, use_rslora: bool) -> float | None:
+    """peft's scaling: ``LoraLayer.update_layer`` sets ``alpha / sqrt(r)`` with rsLoRA, else ``alpha / r``.
+
+    The one place the formula is written; None for a rank peft refuses (r <= 0).
+    """
+    if r <= 0:
+        return None
     return alpha / math.sqrt(r) if use_rslora else alpha / r
+
+
+def alpha_for(scale: float, r: float, use_rslora: bool) -> float:
+    """The ``lora_alpha`` that gives ``scale`` at rank ``r`` (the formula above, solved for alpha)."""
+    return scale * (math.sqrt(r) if use_rslora else float(r))
 
 
 def num(value: float | None) -> str:
@@ -131,6 +139,17 @@ def config_scales(
         else:
             result[adapter] = scales_per_entry(adapter, config)
     return result
+
+
+def layer_scales(layers: LayerFacts, facts: ModelFacts) -> dict[tuple[str, str], ConfigScale]:
+    """(adapter, base key) of every live LoRA layer slot -> what its adapter's config gives that layer."""
+    out: dict[tuple[str, str], ConfigScale] = {}
+    for layer in layers:
+        for slot in layer.adapters:
+            config = facts.configs.get(slot.adapter)
+            if config is not None:
+                out[(slot.adapter, layer.key)] = scale_for_key(slot.adapter, config, layer.key)
+    return out
 
 
 def module_paths(layers: LayerFacts, keys: Iterable[str | None]) -> list[str]:

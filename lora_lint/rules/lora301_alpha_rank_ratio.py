@@ -2,18 +2,10 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from lora_lint.facts.scales import (
-    ConfigScale,
-    config_file,
-    config_scales,
-    fmt_scale,
-    module_paths,
-    num,
-)
+from lora_lint.facts.scales import ConfigScale, alpha_for, config_file, fmt_scale, lora_scale, module_paths, num
 from lora_lint.findings import Basis, Finding, Severity
 from lora_lint.hookspecs import RegisterRule
 from lora_lint.plugins import hookimpl
@@ -71,7 +63,7 @@ class AlphaRankRatio(Rule):
 
     def check(self, ctx: RuleContext) -> Iterator[Finding]:
         low, high = ctx.settings.alpha_ratio_min, ctx.settings.alpha_ratio_max
-        for adapter, scales in config_scales(ctx.model, ctx.targeting).items():
+        for adapter, scales in ctx.scales.items():
             groups: dict[tuple[int, float, bool], list[ConfigScale]] = {}
             for item in scales:
                 value = item.scale
@@ -119,11 +111,10 @@ def _some(paths: list[str], shown: int = 3) -> str:
 
 
 def _hint(item: ConfigScale, low: float, high: float) -> str:
-    root = math.sqrt(item.r) if item.use_rslora else float(item.r)
-    lo_alpha, hi_alpha = low * root, high * root
+    lo_alpha, hi_alpha = alpha_for(low, item.r, item.use_rslora), alpha_for(high, item.r, item.use_rslora)
     text = f"For r={item.r}, set lora_alpha between {num(round(lo_alpha, 2))} and {num(round(hi_alpha, 2))}."
     if item.r >= RSLORA_RANK and not item.use_rslora:
-        rs = item.alpha / math.sqrt(item.r)
+        rs = lora_scale(item.r, item.alpha, True) or 0.0
         text = (
             f"At rank {item.r}, use rsLoRA (use_rslora=True): alpha {num(item.alpha)} / sqrt({item.r}) "
             f"= {fmt_scale(rs)}. " + (text if not low <= rs <= high else "")

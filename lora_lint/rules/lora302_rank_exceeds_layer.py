@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from lora_lint.facts.scales import ConfigScale, config_file, config_scales, module_paths
+from lora_lint.facts.scales import ConfigScale, config_file, module_paths
 from lora_lint.findings import Basis, Finding, Severity
 from lora_lint.hookspecs import RegisterRule
 from lora_lint.plugins import hookimpl
@@ -52,7 +52,7 @@ class RankExceedsLayer(Rule):
     hint = "Lower r for these layers (rank_pattern), or train them fully with modules_to_save."
 
     def check(self, ctx: RuleContext) -> Iterator[Finding]:
-        for adapter, scales in config_scales(ctx.model, ctx.targeting).items():
+        for adapter, scales in ctx.scales.items():
             groups: dict[tuple[int, int, int], list[ConfigScale]] = {}
             for item in scales:
                 module = ctx.model.module(item.key) if item.key is not None else None

@@ -6,7 +6,7 @@ import math
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from lora_lint.facts.scales import fmt_scale, formula, scale_for_key
+from lora_lint.facts.scales import fmt_scale, formula
 from lora_lint.findings import Basis, Finding, Severity
 from lora_lint.hookspecs import RegisterRule
 from lora_lint.plugins import hookimpl
@@ -59,10 +59,9 @@ class ScalingDrift(Rule):
         groups: dict[tuple[str, float, float], list[tuple[str, str, str]]] = {}
         for layer in ctx.layers:
             for slot in layer.adapters:
-                config = ctx.model.configs.get(slot.adapter)
-                if config is None or slot.scaling is None:
+                want = ctx.layer_scales.get((slot.adapter, layer.key))
+                if want is None or slot.scaling is None:
                     continue
-                want = scale_for_key(slot.adapter, config, layer.key)
                 expected = want.scale
                 if expected is None or math.isclose(slot.scaling, expected, rel_tol=1e-6, abs_tol=1e-12):
                     continue

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from lora_lint.facts.scales import config_file, fmt_scale, num, scale_of
+from lora_lint.facts.scales import config_file, fmt_scale, lora_scale, num
 from lora_lint.findings import Basis, Finding, Severity
 from lora_lint.hookspecs import RegisterRule
 from lora_lint.plugins import hookimpl
@@ -57,7 +57,7 @@ class AlphaNonpositive(Rule):
             for setting, alpha, r in entries:
                 if alpha is None or float(alpha) > 0:
                     continue
-                scale = scale_of(float(alpha), r, rslora) if r > 0 else 0.0
+                scale = lora_scale(r, float(alpha), rslora) or 0.0
                 if float(alpha) == 0:
                     effect = (
                         "the adapter's output is multiplied by zero, so lora_A and lora_B get zero gradient "
