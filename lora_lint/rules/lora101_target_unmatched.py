@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from lora_lint.facts.target_misuse import is_regex
 from lora_lint.findings import Basis, Finding, Severity
 from lora_lint.hookspecs import RegisterRule
 from lora_lint.plugins import hookimpl
 from lora_lint.rules._base import Needs, Rule
-from lora_lint.selection import is_selected
 
 if TYPE_CHECKING:
     from lora_lint.context import RuleContext
@@ -63,14 +63,14 @@ class TargetUnmatched(Rule):
                     why = f"{facts.cannot_verify} (pass --model DIR)"
                     ctx.note(f"targets of adapter {adapter!r} not checked: {why}", self.code)
                 continue
-            explained = _misuse_reported(ctx)
             for entry in facts.field_entries("target_modules"):
-                if entry.adaptable or (explained and entry.misuse is not None):
+                # an entry peft reads differently from how it looks is LORA102's to explain
+                if entry.adaptable or entry.misuse is not None:
                     continue
                 yield self._unmatched(ctx, adapter, entry, facts.targets_from_default)
 
     def _unmatched(self, ctx: RuleContext, adapter: str, entry: EntryMatch, from_default: bool) -> Finding:
-        what = "a regex that matches" if entry.field == "target_modules" and _is_regex(entry.entry) else "matches"
+        what = "a regex that matches" if entry.field == "target_modules" and is_regex(entry.entry) else "matches"
         if entry.matches:
             types = sorted({m.type_name for k in entry.matches if (m := ctx.model.module(k)) is not None})
             message = (
@@ -94,16 +94,6 @@ class TargetUnmatched(Rule):
             severity=severity,
             evidence={"entry": entry.entry, "closest": list(entry.closest), "matched_non_adaptable": list(entry.matches)},
         )
-
-
-def _is_regex(text: str) -> bool:
-    return any(ch in text for ch in "*+?[](){}|\\^$")
-
-
-def _misuse_reported(ctx: RuleContext) -> bool:
-    """LORA102 explains entries peft reads differently from how they look; report them once, there."""
-    s = ctx.settings
-    return is_selected("LORA102", s.select, s.ignore, s.extend_select)
 
 
 @hookimpl

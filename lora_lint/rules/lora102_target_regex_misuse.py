@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from lora_lint.facts.targeting import EntryMatch, Misuse
+from lora_lint.facts.target_misuse import Misuse
+from lora_lint.facts.targeting import EntryMatch
 from lora_lint.findings import Basis, Finding, Severity
 from lora_lint.hookspecs import RegisterRule
 from lora_lint.plugins import hookimpl

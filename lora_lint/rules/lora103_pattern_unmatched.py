@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from lora_lint.facts.targeting import EntryMatch, TargetingFacts, is_regex
+from lora_lint.facts.target_misuse import is_regex
+from lora_lint.facts.targeting import EntryMatch, TargetingFacts
 from lora_lint.findings import Basis, Finding, Severity
 from lora_lint.hookspecs import RegisterRule
 from lora_lint.plugins import hookimpl

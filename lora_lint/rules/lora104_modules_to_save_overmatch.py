@@ -5,13 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
-from lora_lint.facts.targeting import (
-    ALL_LINEAR,
-    EntryMatch,
-    TargetingFacts,
-    saved_modules_are_never_targets,
-    saved_spelling,
-)
+from lora_lint.facts.peft_matching import ALL_LINEAR, saved_modules_are_never_targets, saved_spelling
+from lora_lint.facts.targeting import EntryMatch, TargetingFacts
 from lora_lint.findings import Basis, Finding, Severity
 from lora_lint.hookspecs import RegisterRule
 from lora_lint.plugins import hookimpl

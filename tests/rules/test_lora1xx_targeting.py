@@ -104,9 +104,11 @@ def test_lora102_reads_t5_short_names_in_a_string() -> None:
     assert "target_modules=['q', 'v']" in finding.hint
 
 
-def test_lora101_still_reports_the_string_when_lora102_is_not_selected() -> None:
-    report = _lint(_config_route(llama, target_modules="q_proj|v_proj"), select=["LORA101"])
-    assert report.codes == {"LORA101"}
+def test_a_misread_target_string_is_lora102s_alone_whatever_is_selected() -> None:
+    # each rule judges from the targeting fact, not from which other rules run
+    route = _config_route(llama, target_modules="q_proj|v_proj")
+    assert "LORA101" not in _lint(route).codes and "LORA102" in _lint(route).codes
+    assert "LORA101" not in _lint(route, select=["LORA101"]).codes
 
 
 def test_lora102_points_at_the_adapter_it_concerns() -> None:
