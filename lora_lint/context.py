@@ -132,7 +132,7 @@ class RuleContext:
         """Activation checkpointing, input-embedding gradients, and the k-bit base's preparation."""
         from lora_lint.facts.training import collect_training
 
-        return collect_training(self.setup, self.model)
+        return collect_training(self.setup, self.model, self.params)
 
     @cached_property
     def params(self) -> Any:

@@ -65,8 +65,6 @@ class ParamFacts:
     optimizer: OptimizerFacts | None
     #: "4-bit" / "8-bit" when the base is quantized with bitsandbytes
     quantized: str | None
-    #: transformers' enable_input_require_grads hook is on the base (prepare_model_for_kbit_training adds it)
-    input_grad_hook: bool
     #: paths where a PeftModel (or tuner) sits inside another one, or a LoRA layer wraps a LoRA layer
     nested: tuple[str, ...]
     #: keys of LoRA layers the model's tuner did not inject (the tree already held them when wrapped again)
@@ -93,6 +91,13 @@ class ParamFacts:
 
     def adapter_params(self, adapter: str | None = None) -> tuple[ParamFact, ...]:
         return tuple(p for p in self.params if p.kind is Kind.ADAPTER and (adapter is None or p.adapter == adapter))
+
+    @property
+    def peft_added(self) -> frozenset[str]:
+        """Names of the parameters peft added by its own markers: LoRA weights, modules_to_save copies, token deltas."""
+        return frozenset(
+            p.name for p in self.params if p.kind is Kind.ADAPTER or p.role in ("modules_to_save", "trainable_tokens")
+        )
 
     @property
     def trainable_adapters(self) -> tuple[str, ...]:
@@ -284,7 +289,7 @@ def collect_params(setup: Setup, model_facts: ModelFacts, layer_facts: LayerFact
 
     model = setup.model
     if model is None:
-        return ParamFacts((), (), None, None, None, False, (), ())
+        return ParamFacts((), (), None, None, None, (), ())
     base = model_facts.base if model_facts.base is not None else model
     prefix = _prefix_of(model, base)
     opt_ids = _optimizer_ids(setup.optimizer) if setup.optimizer is not None else None
@@ -317,7 +322,6 @@ def collect_params(setup: Setup, model_facts: ModelFacts, layer_facts: LayerFact
         vocab=collect_vocab(model, base, prefix, model_facts),
         optimizer=optimizer,
         quantized=_quantized(base),
-        input_grad_hook=getattr(base, "_require_grads_hook", None) is not None,
         nested=_peft_containers(model),
         unowned_layers=_unowned_layers(model, prefix),
         training=bool(getattr(model, "training", True)),

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from lora_lint.context import Setup
     from lora_lint.facts.model import ModelFacts
+    from lora_lint.facts.params import ParamFacts
 
 #: torch.utils.checkpoint.checkpoint runs the reentrant variant when use_reentrant is not passed
 #: (torch 2.4 to 2.13 warn and then set use_reentrant = True).
@@ -20,7 +21,6 @@ INPUT_GRAD_HOOK_NAMES = frozenset({"make_inputs_require_grads", "make_inputs_req
 _HALF = frozenset({"float16", "bfloat16"})
 #: parameter classes that hold quantized weights (their dtype says nothing about precision)
 _QUANTIZED_PARAMS = frozenset({"Params4bit", "Int8Params"})
-_ADAPTER_PARTS = ("lora_", "modules_to_save", "trainable_tokens_")
 
 
 def transformers_default_reentrant() -> bool | None:
@@ -101,7 +101,7 @@ _OFF = CheckpointingFacts(False, (), None, "checkpointing is off")
 _NO_INPUT = InputGradFacts((), False, False, 0)
 
 
-def collect_training(setup: Setup, facts: ModelFacts) -> TrainingFacts:
+def collect_training(setup: Setup, facts: ModelFacts, params: ParamFacts) -> TrainingFacts:
     """Read (never change) the training-related state of the user's model."""
     model = setup.model if setup.model is not None else setup.base_model
     if model is None or facts.base is None:
@@ -110,7 +110,7 @@ def collect_training(setup: Setup, facts: ModelFacts) -> TrainingFacts:
     return TrainingFacts(
         checkpointing=_checkpointing(model, facts.base),
         input_grads=_input_grads(facts.base, paths),
-        kbit=_kbit(model, facts.base),
+        kbit=_kbit(model, facts.base, params.peft_added),
     )
 
 
@@ -217,7 +217,7 @@ def _is_bnb_layer(module: Any) -> int | None:
     return None
 
 
-def _kbit(model: Any, base: Any) -> KbitFacts | None:
+def _kbit(model: Any, base: Any, peft_added: frozenset[str]) -> KbitFacts | None:
     bits = [b for m in model.modules() if (b := _is_bnb_layer(m)) is not None]
     if not bits:
         method = str(getattr(base, "quantization_method", "") or "").lower()
@@ -242,7 +242,7 @@ def _kbit(model: Any, base: Any) -> KbitFacts | None:
         dtype = str(p.dtype).replace("torch.", "")
         if id(p) in norm_ids or dtype not in _HALF or type(p).__name__ in _QUANTIZED_PARAMS:
             continue
-        if any(part in name for part in _ADAPTER_PARTS):
+        if name in peft_added:  # what peft added (LoRA weights, saved copies) is not part of the base
             continue
         other.append((name, dtype))
     return KbitFacts(min(bits), len(bits), tuple(norms), tuple(other))

@@ -101,7 +101,7 @@ class AdapterFrozen(Rule):
                     "PeftModel.from_pretrained without is_trainable=True sets it too)"
                 )
                 hint = "Set inference_mode=False on the LoraConfig before get_peft_model (or load with is_trainable=True)."
-        elif not facts.trainable and (facts.quantized or facts.input_grad_hook):
+        elif not facts.trainable and (facts.quantized or ctx.training.input_grads.hooked):
             cause = (
                 "prepare_model_for_kbit_training was called after get_peft_model: it freezes every parameter, "
                 "the adapter included"

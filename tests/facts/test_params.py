@@ -192,8 +192,10 @@ def test_adapters_added_or_loaded_later_are_owned_by_the_tuner(tmp_path) -> None
 def test_it_knows_a_quantized_base_and_the_input_grad_hook() -> None:
     from peft import prepare_model_for_kbit_training
 
-    facts = facts_of(lora(prepare_model_for_kbit_training(llama_kbit(4))))
-    assert facts.quantized == "4-bit" and facts.input_grad_hook
+    model = lora(prepare_model_for_kbit_training(llama_kbit(4)))
+    assert facts_of(model).quantized == "4-bit"
+    # the hook is the training fact's to read (one reading, shared with LORA202 and LORA504)
+    assert RuleContext(Setup("m", model=model), Settings()).training.input_grads.hooked
     assert facts_of(lora(llama())).quantized is None
 
 
