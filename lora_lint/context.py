@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from lora_lint.facts.layers import LayerFacts
     from lora_lint.facts.model import ModelFacts
     from lora_lint.facts.parts import ModelParts
+    from lora_lint.facts.saved_heads import HeadCheck
     from lora_lint.facts.scales import ConfigScale
     from lora_lint.facts.targeting import TargetingFacts
     from lora_lint.facts.training import TrainingFacts
@@ -177,3 +178,10 @@ class RuleContext:
         from lora_lint.facts.scales import layer_scales
 
         return layer_scales(self.layers, self.model)
+
+    @cached_property
+    def saved_heads(self) -> Mapping[str, HeadCheck]:
+        """Per saved classification adapter: the task head it must carry, and the saved tensors of it."""
+        from lora_lint.facts.saved_heads import collect_saved_heads
+
+        return collect_saved_heads(self.setup, self.model, self.artifacts)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from lora_lint.facts.params import base_key
+from lora_lint.facts.param_kinds import base_key
 
 if TYPE_CHECKING:
     from lora_lint.facts.model import ModelFacts

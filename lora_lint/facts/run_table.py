@@ -35,7 +35,8 @@ class CheckpointRow:
 
 def checkpoint_rows(checkpoints: Sequence[Path], run_root: Path | None, model_dir: Path | None) -> list[CheckpointRow]:
     """Rows for every adapter of every checkpoint, in run order; values are read one tensor at a time."""
-    from lora_lint.facts.artifacts import artifact_of, base_layer_norms
+    from lora_lint.facts.artifact_scan import base_layer_norms
+    from lora_lint.facts.artifacts import artifact_of
     from lora_lint.facts.scale_fields import global_scale, scale_fields
     from lora_lint.sources.adapter_files import load_adapters
 

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Any
 from lora_lint.facts.targeting import PEFT_DEFAULT_SAVED
 
 if TYPE_CHECKING:
-    from lora_lint.facts.artifacts import AdapterArtifact
+    from lora_lint.context import Setup
+    from lora_lint.facts.artifacts import AdapterArtifact, ArtifactFacts
     from lora_lint.facts.model import ModelFacts
 
 #: transformers classes that put a freshly initialised head on top of a pretrained backbone
@@ -109,3 +110,14 @@ def head_check(adapter: AdapterArtifact, model: ModelFacts | None, model_dir: Pa
         if t.saved.part is None and any(_belongs(t.saved.module, h, exact) for h in heads)
     )
     return HeadCheck(reason, heads, saved, defaults)
+
+
+def collect_saved_heads(setup: Setup, model: ModelFacts, artifacts: ArtifactFacts) -> dict[str, HeadCheck]:
+    """Per saved classification adapter: the head it must carry and what its file holds of it (reads files)."""
+    known = model if setup.base_model is not None else None
+    out: dict[str, HeadCheck] = {}
+    for adapter in artifacts:
+        head = head_check(adapter, known, artifacts.model_dir)
+        if head is not None:
+            out[adapter.name] = head
+    return out

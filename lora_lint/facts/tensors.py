@@ -13,12 +13,15 @@ import hashlib
 import json
 import math
 import struct
-import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from lora_lint.errors import SetupLoadError
+
+# re-exported: loaders validate files through this module's names
+from lora_lint.facts.tensor_validation import check_safetensors as check_safetensors
+from lora_lint.facts.tensor_validation import check_torch_bin as check_torch_bin
 
 #: the most bytes one read brings into memory (a 1 GB adapter is scanned in blocks of this size)
 CHUNK_BYTES = 4 * 2**20
@@ -29,32 +32,6 @@ _STORED = {
     "I8": "i1", "U64": "<u8", "U32": "<u4", "U16": "<u2", "U8": "u1", "BOOL": "?",
     "F8_E4M3": "u1", "F8_E5M2": "u1",
 }  # fmt: skip
-
-
-def check_safetensors(path: Path) -> list[str]:
-    """The tensor names of a safetensors file; a truncated or malformed file is a SetupLoadError."""
-    from safetensors import SafetensorError, safe_open
-
-    try:
-        with safe_open(str(path), framework="numpy") as handle:
-            return list(handle.keys())
-    except (SafetensorError, OSError) as exc:
-        raise SetupLoadError(str(path), f"not a readable safetensors file ({exc}); was it truncated?") from None
-
-
-def check_torch_bin(path: Path) -> None:
-    """Refuse a ``.bin`` that is neither a torch zip archive nor a legacy pickle, without importing torch."""
-    try:
-        with path.open("rb") as fh:
-            head = fh.read(4)
-    except OSError as exc:
-        raise SetupLoadError(str(path), str(exc)) from None
-    if zipfile.is_zipfile(path):
-        return
-    if head[:1] == b"\x80":  # a legacy (pre-zip) torch.save pickle; torch.load decides later
-        return
-    hint = "a truncated archive" if head[:2] == b"PK" else "not a PyTorch checkpoint"
-    raise SetupLoadError(str(path), f"cannot read it as a torch checkpoint ({hint})")
 
 
 class TensorFile:

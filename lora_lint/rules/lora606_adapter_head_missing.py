@@ -50,11 +50,8 @@ class AdapterHeadMissing(Rule):
     hint = "Add the head to modules_to_save, retrain (or re-save the trained model), and check again."
 
     def check(self, ctx: RuleContext) -> Iterator[Finding]:
-        from lora_lint.facts.saved_heads import head_check
-
-        model = ctx.model if ctx.setup.base_model is not None else None
         for adapter in ctx.artifacts:
-            head = head_check(adapter, model, ctx.artifacts.model_dir)
+            head = ctx.saved_heads.get(adapter.name)
             if head is None or head.saved:
                 continue
             names = ", ".join(head.heads)
