@@ -12,7 +12,7 @@ FACTORY_AND_7B = """\
 examples/wrong_targets.py:build
 
   errors (1)
-    LORA101 target-unmatched  examples/wrong_targets.py:13 target_modules: 'value'
+    LORA101 target-unmatched  examples/wrong_targets.py:14 target_modules: 'value'
       target_modules entry 'value' matches no module of LlamaForCausalLM
       fix: Closest real names: v_proj.
 
@@ -80,7 +80,7 @@ def test_module_factories_from_the_working_directory_and_peft_errors_as_lora101(
         ("query", "q_proj"),
         ("value", "v_proj"),
     ]
-    assert {(f["location"]["file"], f["location"]["line"]) for f in lora101} == {("proj/factories.py", 16)}
+    assert {(f["location"]["file"], f["location"]["line"]) for f in lora101} == {("proj/factories.py", 18)}  # the target_modules= keyword
     assert not [f for f in data["findings"] if f["target"] == "proj.factories:good"]
     assert any("raised peft's" in n["message"] for n in data["notes"] if n["target"] == "proj.factories:bert_names")
 
@@ -94,6 +94,7 @@ def test_llama_names_on_a_gpt2_config_suggest_c_attn_without_peft_raising(gpt2_c
     assert [f["evidence"]["entry"] for f in lora101] == ["q_proj", "v_proj"]
     assert all(f["evidence"]["closest"][0] == "c_attn" for f in lora101)
     assert {f["location"]["file"] for f in lora101} == {str(config)}
+    assert [f["location"]["line"] for f in lora101] == [5, 6]  # each entry's line in the indented JSON
 
 
 def test_a_remote_code_model_reports_cannot_verify_as_info(remote_code_dir: Path, tmp_path: Path) -> None:
