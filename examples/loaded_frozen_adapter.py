@@ -15,14 +15,13 @@ from peft import PeftModel, get_peft_model
 
 
 def build():
-    saved = tempfile.mkdtemp(prefix="lora-lint-example-")
     yesterday = get_peft_model(tiny_llama(), seed_lora_config())
     with torch.no_grad():  # stands in for yesterday's training: lora_B moved away from zero
         for name, param in yesterday.named_parameters():
             if "lora_B" in name:
                 param.normal_(std=0.02)
-    yesterday.save_pretrained(saved)
-
-    model = PeftModel.from_pretrained(tiny_llama(), saved)  # missing: is_trainable=True
+    with tempfile.TemporaryDirectory(prefix="lora-lint-example-") as saved:  # the weights are read in: nothing stays behind
+        yesterday.save_pretrained(saved)
+        model = PeftModel.from_pretrained(tiny_llama(), saved)  # missing: is_trainable=True
     model.train()
     return model, lm_batch()

@@ -13,6 +13,14 @@ os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _session_caches(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Saved models and adapters built once per session go under pytest's temporary root."""
+    from tests import session_cache
+
+    session_cache.use(tmp_path_factory)
+
+
 @pytest.fixture
 def restore_import_state(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """Factories put their folders on sys.path and import their helpers (``train``, ``helpers``);

@@ -6,20 +6,20 @@ Adapters are trained a few AdamW steps so ``lora_B`` is non-zero, then saved wit
 
 from __future__ import annotations
 
-import atexit
 import functools
 import json
 import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import torch
 
+from tests.session_cache import cache_dir
 from tests.tiny_models import bert_classifier, llama, lora, saved_llama_dir
 
-_ROOT = Path(tempfile.mkdtemp(prefix="lora-lint-adapters-"))
-atexit.register(shutil.rmtree, _ROOT, ignore_errors=True)
+
+def _root() -> Path:
+    return cache_dir("saved-adapters")
 
 
 def train_steps(model: Any, steps: int = 3, lr: float = 1e-2, vocab: int = 128) -> Any:
@@ -47,7 +47,7 @@ def write_trainer_state(folder: Path, step: int) -> None:
 
 @functools.cache
 def trained_llama(r: int = 8, alpha: int = 16, targets: tuple[str, ...] = ("q_proj", "v_proj")) -> Path:
-    path = _ROOT / f"llama-r{r}-a{alpha}-{'-'.join(targets)}"
+    path = _root() / f"llama-r{r}-a{alpha}-{'-'.join(targets)}"
     model = train_steps(lora(llama(), r=r, lora_alpha=alpha, target_modules=list(targets)))
     model.save_pretrained(path)
     return path
@@ -55,7 +55,7 @@ def trained_llama(r: int = 8, alpha: int = 16, targets: tuple[str, ...] = ("q_pr
 
 @functools.cache
 def untrained_llama() -> Path:
-    path = _ROOT / "llama-untrained"
+    path = _root() / "llama-untrained"
     lora(llama()).save_pretrained(path)
     return path
 
@@ -63,7 +63,7 @@ def untrained_llama() -> Path:
 @functools.cache
 def trained_bert_classifier() -> Path:
     """A SEQ_CLS adapter: peft saves the classifier head beside the LoRA tensors."""
-    path = _ROOT / "bert-seq-cls"
+    path = _root() / "bert-seq-cls"
     model = train_steps(lora(bert_classifier(), target_modules=["query", "value"], task_type="SEQ_CLS"))
     model.save_pretrained(path)
     return path
@@ -74,7 +74,7 @@ def two_adapters() -> Path:
     """A PeftModel with a second adapter: peft writes it to a subfolder named after it."""
     from peft import LoraConfig
 
-    path = _ROOT / "llama-two-adapters"
+    path = _root() / "llama-two-adapters"
     model = lora(llama())
     model.add_adapter("other", LoraConfig(r=4, lora_alpha=8, target_modules=["k_proj"]))
     train_steps(model)
@@ -93,7 +93,7 @@ def training_run(alphas: tuple[int, ...] = (16, 16), steps: tuple[int, ...] = (1
     """
     from peft.utils.save_and_load import get_peft_model_state_dict, set_peft_model_state_dict
 
-    path = _ROOT / f"run-{'-'.join(map(str, alphas))}-{'-'.join(map(str, steps))}-{int(final)}"
+    path = _root() / f"run-{'-'.join(map(str, alphas))}-{'-'.join(map(str, steps))}-{int(final)}"
     state = None
     model = None
     for alpha, step in zip(alphas, steps):
@@ -152,7 +152,7 @@ def bart_classifier(num_labels: int = 3) -> Any:
 @functools.cache
 def bart_seq_cls(head_saved: bool = False) -> Path:
     """A real SEQ_CLS adapter on BART: without modules_to_save its trained head is not saved."""
-    path = _ROOT / f"bart-seq-cls-{int(head_saved)}"
+    path = _root() / f"bart-seq-cls-{int(head_saved)}"
     extra = {"modules_to_save": ["classification_head"]} if head_saved else {}
     model = lora(bart_classifier(), target_modules=["q_proj", "v_proj"], task_type="SEQ_CLS", **extra)
     ids = torch.tensor([[5, 6, 7, 8, 2], [9, 10, 11, 12, 2]])
@@ -168,7 +168,7 @@ def bart_seq_cls(head_saved: bool = False) -> Path:
 @functools.cache
 def compiled_llama() -> Path:
     """Wrapped after torch.compile: peft saves every path with the ``_orig_mod.`` of the compiled module."""
-    path = _ROOT / "llama-compiled"
+    path = _root() / "llama-compiled"
     model = lora(torch.compile(llama()))
     with torch.no_grad():
         for name, param in model.named_parameters():

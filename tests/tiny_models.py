@@ -1,14 +1,13 @@
 """Tiny real models built from configs (offline), shared by the tests.
 
 Each builder returns a fresh model; saved copies (for loading code paths and bitsandbytes) are
-written once per session under a temporary folder.
+written once per session under pytest's temporary root (tests/session_cache.py).
 """
 
 from __future__ import annotations
 
 import functools
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -18,28 +17,39 @@ os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 import torch  # noqa: E402
 import torch.nn as nn  # noqa: E402
 
+from tests.session_cache import cache_dir  # noqa: E402
+
 SEED = 1234
-_SAVE_ROOT = Path(tempfile.mkdtemp(prefix="lora-lint-tiny-"))
 
 
 def _seeded() -> None:
     torch.manual_seed(SEED)
 
 
+#: The tiny Llama's sizes: the one home of its config, for the builders here and the factory files tests write
+LLAMA_SIZES: dict[str, int] = dict(
+    hidden_size=64,
+    intermediate_size=128,
+    num_hidden_layers=2,
+    num_attention_heads=4,
+    num_key_value_heads=2,
+    vocab_size=128,
+    max_position_embeddings=64,
+)
+
+#: ``tiny_llama_config()`` as source, for a factory file a test writes (its subprocess cannot import tests/)
+LLAMA_CONFIG_SOURCE = f"""
+def tiny_llama_config():
+    from transformers import LlamaConfig
+
+    return LlamaConfig(**{LLAMA_SIZES!r})
+"""
+
+
 def llama_config(**overrides: Any) -> Any:
     from transformers import LlamaConfig
 
-    values: dict[str, Any] = dict(
-        hidden_size=64,
-        intermediate_size=128,
-        num_hidden_layers=2,
-        num_attention_heads=4,
-        num_key_value_heads=2,
-        vocab_size=128,
-        max_position_embeddings=64,
-    )
-    values.update(overrides)
-    return LlamaConfig(**values)
+    return LlamaConfig(**{**LLAMA_SIZES, **overrides})
 
 
 def llama(**overrides: Any) -> Any:
@@ -179,7 +189,7 @@ def mlp() -> MLP:
 @functools.lru_cache(maxsize=None)
 def saved_llama_dir() -> Path:
     """A tiny Llama saved with safetensors, for real loading and bitsandbytes quantisation."""
-    path = _SAVE_ROOT / "llama"
+    path = cache_dir("tiny-models") / "llama"
     llama().save_pretrained(path)
     return path
 

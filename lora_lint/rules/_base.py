@@ -119,15 +119,27 @@ class Rule:
         basis: Basis | None = None,
         evidence: Mapping[str, Any] | None = None,
     ) -> Finding:
-        """Build a finding of this rule; file/line default to where the setup came from."""
+        """Build a finding of this rule; file/line default to where the setup came from.
+
+        A finding that names a ``setting`` but no line points at the line where that setting is
+        written in its file (the keyword in a factory's source, the key in a config file); a
+        factory's ``def`` line stays the fallback.
+        """
         origin = ctx.setup.origin
+        fallback = None
+        if file is None:
+            file, fallback = origin.file, origin.line
+        if line is None and setting is not None and file is not None:
+            from lora_lint.sources.source_lines import setting_line
+
+            line = setting_line(file, setting, origin.line if file == origin.file else None)
         location = Location(
             module=module,
             parameter=parameter,
             adapter=adapter,
             setting=setting,
-            file=file if file is not None else origin.file,
-            line=line if file is not None else (line if line is not None else origin.line),
+            file=file,
+            line=line if line is not None else fallback,
         )
         return Finding(
             code=self.code,

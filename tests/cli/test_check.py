@@ -7,12 +7,13 @@ import textwrap
 from pathlib import Path
 
 from tests.cli.conftest import SEED, run_cli, write_json
+from tests.tiny_models import LLAMA_CONFIG_SOURCE
 
 FACTORY_AND_7B = """\
 examples/wrong_targets.py:build
 
   errors (1)
-    LORA101 target-unmatched  examples/wrong_targets.py:13 target_modules: 'value'
+    LORA101 target-unmatched  examples/wrong_targets.py:14 target_modules: 'value'
       target_modules entry 'value' matches no module of LlamaForCausalLM
       fix: Closest real names: v_proj.
 
@@ -29,15 +30,13 @@ examples/llama2-7b/lora_config.json on examples/llama2-7b
 Found 1 error, 0 warnings, 0 info in 2 targets: LORA101.
 """
 
-PACKAGE = '''
+PACKAGE = LLAMA_CONFIG_SOURCE + '''
 from peft import LoraConfig, get_peft_model
-from transformers import LlamaConfig, LlamaForCausalLM
+from transformers import LlamaForCausalLM
 
 
 def _base():
-    config = LlamaConfig(hidden_size=64, intermediate_size=128, num_hidden_layers=2, num_attention_heads=4,
-                         num_key_value_heads=2, vocab_size=128, max_position_embeddings=64)
-    return LlamaForCausalLM(config)
+    return LlamaForCausalLM(tiny_llama_config())
 
 
 def good():
@@ -80,7 +79,8 @@ def test_module_factories_from_the_working_directory_and_peft_errors_as_lora101(
         ("query", "q_proj"),
         ("value", "v_proj"),
     ]
-    assert {(f["location"]["file"], f["location"]["line"]) for f in lora101} == {("proj/factories.py", 16)}
+    keyword = 1 + next(i for i, line in enumerate(PACKAGE.splitlines()) if '["query", "value"]' in line)
+    assert {(f["location"]["file"], f["location"]["line"]) for f in lora101} == {("proj/factories.py", keyword)}
     assert not [f for f in data["findings"] if f["target"] == "proj.factories:good"]
     assert any("raised peft's" in n["message"] for n in data["notes"] if n["target"] == "proj.factories:bert_names")
 
@@ -94,6 +94,7 @@ def test_llama_names_on_a_gpt2_config_suggest_c_attn_without_peft_raising(gpt2_c
     assert [f["evidence"]["entry"] for f in lora101] == ["q_proj", "v_proj"]
     assert all(f["evidence"]["closest"][0] == "c_attn" for f in lora101)
     assert {f["location"]["file"] for f in lora101} == {str(config)}
+    assert [f["location"]["line"] for f in lora101] == [5, 6]  # each entry's line in the indented JSON
 
 
 def test_a_remote_code_model_reports_cannot_verify_as_info(remote_code_dir: Path, tmp_path: Path) -> None:

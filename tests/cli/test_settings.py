@@ -11,16 +11,15 @@ from click.testing import CliRunner
 
 from lora_lint.cli import main
 from lora_lint.cli.rules import registered_rules
+from tests.tiny_models import LLAMA_CONFIG_SOURCE
 
-FACTORY = '''
+FACTORY = LLAMA_CONFIG_SOURCE + '''
 from peft import LoraConfig, get_peft_model
-from transformers import LlamaConfig, LlamaForCausalLM
+from transformers import LlamaForCausalLM
 
 
 def build(targets=("q_proj", "value"), r=8, alpha=16):
-    config = LlamaConfig(hidden_size=64, intermediate_size=128, num_hidden_layers=2, num_attention_heads=4,
-                         num_key_value_heads=2, vocab_size=128, max_position_embeddings=64)
-    return get_peft_model(LlamaForCausalLM(config), LoraConfig(r=r, lora_alpha=alpha, target_modules=list(targets)))
+    return get_peft_model(LlamaForCausalLM(tiny_llama_config()), LoraConfig(r=r, lora_alpha=alpha, target_modules=list(targets)))
 
 
 def ratio_two():
@@ -76,8 +75,6 @@ def test_the_nearest_pyproject_wins_over_one_further_up(project: Path, monkeypat
 
 
 def test_pyproject_thresholds_reach_the_rules(project: Path) -> None:
-    if "LORA301" not in {r.code for r in registered_rules()}:
-        pytest.skip("LORA301 is not registered yet")
     assert codes(check("train.py:ratio_two", "--format", "json", "--select", "LORA301")[1]) == []
     pyproject(project, "alpha-ratio-max = 1.5\n")
     rc, out = check("train.py:ratio_two", "--format", "json", "--select", "LORA301")

@@ -4,22 +4,20 @@ from __future__ import annotations
 
 import textwrap
 
+from tests.tiny_models import LLAMA_CONFIG_SOURCE
+
 #: Written as ``lora_models.py`` into the pytester folder: the inner test sessions import it.
 LORA_MODELS = textwrap.dedent(
     '''
     """Tiny LoRA setups (hidden 64, 2 layers) for inner pytest sessions."""
     import torch
     from peft import LoraConfig, get_peft_model
-    from transformers import LlamaConfig, LlamaForCausalLM
+    from transformers import LlamaForCausalLM
 
 
     def base():
         torch.manual_seed(0)
-        config = LlamaConfig(
-            hidden_size=64, intermediate_size=128, num_hidden_layers=2, num_attention_heads=4,
-            num_key_value_heads=2, vocab_size=128, max_position_embeddings=64,
-        )
-        return LlamaForCausalLM(config).eval()
+        return LlamaForCausalLM(tiny_llama_config()).eval()
 
 
     def model(**overrides):
@@ -32,5 +30,4 @@ LORA_MODELS = textwrap.dedent(
         ids = torch.randint(0, 128, (2, 8), generator=torch.Generator().manual_seed(0))
         return {"input_ids": ids, "labels": ids}
     '''
-)
-
+) + LLAMA_CONFIG_SOURCE

@@ -35,7 +35,11 @@ def test_with_device_auto_the_header_says_what_auto_resolved_to(pytester: pytest
 
 def test_quiet_runs_print_no_header(pytester: pytest.Pytester) -> None:
     pytester.makepyfile("def test_nothing():\n    pass\n")
-    pytester.runpytest("-q").stdout.no_fnmatch_line("lora-lint *")
+    loud = pytester.runpytest("--lora-device=cpu")
+    loud.stdout.fnmatch_lines(["lora-lint * -- device cpu, *"])  # the same session prints it without -q
+    quiet = pytester.runpytest("-q", "--lora-device=cpu")  # an unknown option would be a usage error: the plugin is active
+    quiet.assert_outcomes(passed=1)
+    quiet.stdout.no_fnmatch_line("lora-lint * -- device *")
 
 
 def test_the_plugin_imports_no_torch_until_something_needs_it(pytester: pytest.Pytester) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
-
 import pytest
 import torch
 
@@ -44,7 +42,6 @@ def test_an_unknown_device_is_a_usage_error_naming_the_accepted_forms(lora_pytes
     result.stderr.fnmatch_lines(["*lora-lint: --lora-device / lora_device: device must be auto, cpu, cuda or cuda:N, not 'gpu'*"])
 
 
-@pytest.mark.skipif(importlib.util.find_spec("lora_lint.probe.run") is None, reason="the probe is not built yet")
 def test_a_live_model_is_probed_where_it_sits_and_a_note_says_so(lora_pytester: pytest.Pytester) -> None:
     lora_pytester.makepyfile(
         """

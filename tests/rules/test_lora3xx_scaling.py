@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -366,6 +367,8 @@ def test_a_saved_adapter_folder_is_judged_from_its_config(tmp_path) -> None:
     (finding,) = lint_target(tmp_path / "adapter", "LORA301").findings
     assert finding.message.startswith("effective scale 32.0 = alpha 64 / r 2")
     assert finding.location.file is not None and finding.location.file.endswith("adapter_config.json")
+    lines = Path(finding.location.file).read_text().splitlines()
+    assert finding.location.line is not None and lines[finding.location.line - 1].strip().startswith('"r":')
     assert not lint_target(tmp_path / "adapter", "LORA305").findings  # trained weights, not a fresh build
 
 

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import atexit
 import functools
 import json
-import shutil
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -33,10 +30,12 @@ from tests.saved_adapters import (
     untrained_llama,
     write_trainer_state,
 )
+from tests.session_cache import cache_dir
 from tests.tiny_models import bert_classifier, gpt2, llama, llama_config, lora
 
-_BASES = Path(tempfile.mkdtemp(prefix="lora-lint-bases-"))
-atexit.register(shutil.rmtree, _BASES, ignore_errors=True)
+
+def _bases() -> Path:
+    return cache_dir("base-models")
 
 
 def check(target: Path, select: str = "LORA6", **options: object) -> Report:
@@ -49,14 +48,14 @@ def check(target: Path, select: str = "LORA6", **options: object) -> Report:
 @functools.cache
 def wide_llama_config_dir() -> Path:
     """config.json only (no weights) of a Llama whose layers are wider than the tiny one's."""
-    path = _BASES / "llama-wide"
+    path = _bases() / "llama-wide"
     llama_config(hidden_size=96, intermediate_size=128, num_attention_heads=4, num_key_value_heads=2).save_pretrained(path)
     return path
 
 
 @functools.cache
 def bart_base_dir(with_head: bool = True) -> Path:
-    path = _BASES / f"bart-{int(with_head)}"
+    path = _bases() / f"bart-{int(with_head)}"
     bart_classifier().save_pretrained(path)
     if not with_head:  # a backbone checkpoint: transformers initialises the head at load
         weights = path / "model.safetensors"
@@ -67,7 +66,7 @@ def bart_base_dir(with_head: bool = True) -> Path:
 
 @functools.cache
 def bert_base_dir() -> Path:
-    path = _BASES / "bert"
+    path = _bases() / "bert"
     bert_classifier().save_pretrained(path)
     return path
 
