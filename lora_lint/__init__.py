@@ -7,21 +7,38 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from lora_lint.api import lint
     from lora_lint.findings import Finding, Location, Severity
+    from lora_lint.linting import lint_targets
     from lora_lint.plugins import hookimpl
     from lora_lint.report import Report
+    from lora_lint.settings import Settings
+    from lora_lint.sources.options import LoadOptions
 
 __version__ = "0.1.0"
 
-__all__ = ["Finding", "Location", "Report", "Severity", "__version__", "hookimpl", "lint"]
+__all__ = [
+    "Finding",
+    "LoadOptions",
+    "Location",
+    "Report",
+    "Settings",
+    "Severity",
+    "__version__",
+    "hookimpl",
+    "lint",
+    "lint_targets",
+]
 
 #: each re-export is imported on first use: `lora-lint --help` needs the version, not the engine
 _EXPORTS = {
     "lint": "lora_lint.api",
+    "lint_targets": "lora_lint.linting",
+    "LoadOptions": "lora_lint.sources.options",
     "Finding": "lora_lint.findings",
     "Location": "lora_lint.findings",
     "Severity": "lora_lint.findings",
     "hookimpl": "lora_lint.plugins",
     "Report": "lora_lint.report",
+    "Settings": "lora_lint.settings",
 }
 
 

@@ -1,4 +1,4 @@
-"""``lint()``: the one entry point that the CLI and the pytest plugin both call."""
+"""``lint()``: lint one live model or prepared Setup, through the same path as :func:`lora_lint.lint_targets`."""
 
 from __future__ import annotations
 
@@ -36,8 +36,7 @@ def lint(
         report = lora_lint.lint(peft_model, select=["LORA1", "LORA2"])
         report.assert_clean()
     """
-    from lora_lint.engine import lint_setups
-    from lora_lint.plugins import collect_registry, get_plugin_manager
+    from lora_lint.linting import Linter
 
     if model is None:
         raise UsageError("lint() needs a model (or a Setup), got None")
@@ -45,17 +44,19 @@ def lint(
     effective = base.merged(
         select=select, ignore=ignore, extend_select=extend_select, probe=probe, intent=intent, device=device
     )
+    setup = as_setup(model, batch, optimizer)
+    return Linter(plugins).lint((), effective, setups=[setup])
+
+
+def as_setup(model: Any, batch: Any = None, optimizer: Any = None) -> Setup:
+    """``model`` as a Setup (a Setup given is used as is, with ``batch``/``optimizer`` filled in when given)."""
     if isinstance(model, Setup):
-        setup = model
         if batch is not None:
-            setup.batch = batch
+            model.batch = batch
         if optimizer is not None:
-            setup.optimizer = optimizer
-    else:
-        setup = Setup(target=_describe(model), model=model, batch=batch, optimizer=optimizer)
-    pm = get_plugin_manager(plugins)
-    registry = collect_registry(pm)
-    return lint_setups([setup], registry.rules.values(), effective, pm)
+            model.optimizer = optimizer
+        return model
+    return Setup(target=_describe(model), model=model, batch=batch, optimizer=optimizer)
 
 
 def _describe(model: Any) -> str:

@@ -13,6 +13,11 @@ from lora_lint.rules._base import Needs
 from lora_lint.settings import Settings
 
 if TYPE_CHECKING:
+    from lora_lint.facts.artifacts import ArtifactFacts
+    from lora_lint.facts.params import ParamFacts
+    from lora_lint.facts.runs import RunFacts
+    from lora_lint.probe.result import ProbeResult
+    from lora_lint.sources.adapter_files import SavedAdapter
     from lora_lint.facts.layers import LayerFacts
     from lora_lint.facts.model import ModelFacts
     from lora_lint.facts.parts import ModelParts
@@ -20,6 +25,28 @@ if TYPE_CHECKING:
     from lora_lint.facts.scales import ConfigScale
     from lora_lint.facts.targeting import TargetingFacts
     from lora_lint.facts.training import TrainingFacts
+
+
+@dataclass(frozen=True)
+class SavedAdapters:
+    """The adapters a loader read from one folder, kept so facts do not read their files again."""
+
+    #: the folder the user named (an adapter folder, or one checkpoint of a run)
+    root: Path
+    #: adapter name -> its saved config and weights file
+    adapters: Mapping[str, SavedAdapter]
+
+
+@dataclass(frozen=True)
+class RunMembership:
+    """Where a setup sits in a training run folder."""
+
+    #: the run folder (``checkpoint-*/`` below it, maybe a final adapter at its root)
+    root: Path
+    #: ``checkpoint-20`` or ``final``
+    stage: str
+    #: the run's last setup shows the per-checkpoint table
+    show_summary: bool = False
 
 
 @dataclass
@@ -47,8 +74,14 @@ class Setup:
     origin: Location = field(default_factory=Location)
     #: notes the loader wants shown (e.g. "built on the meta device")
     notes: list[Note] = field(default_factory=list)
-    #: loader-specific extras, kept out of the core vocabulary
-    extras: dict[str, Any] = field(default_factory=dict)
+    #: what the loader read from a saved adapter folder (artifact route)
+    saved: SavedAdapters | None = None
+    #: the training run this setup is one stage of (run route)
+    run: RunMembership | None = None
+    #: the ``--model`` folder the adapters are checked against
+    base_model_dir: Path | None = None
+    #: why targets cannot be checked against a base model (it could not be built offline)
+    cannot_verify: str | None = None
     #: setups of one training run share a group: what an earlier one reported is not repeated
     group: str | None = None
 
@@ -136,28 +169,28 @@ class RuleContext:
         return collect_training(self.setup, self.model, self.params)
 
     @cached_property
-    def params(self) -> Any:
+    def params(self) -> ParamFacts:
         """Trainable vs frozen parameters: adapter / declared (modules_to_save, bias, ...) / base leak."""
         from lora_lint.facts.params import collect_params
 
         return collect_params(self.setup, self.model, self.layers)
 
     @cached_property
-    def probe(self) -> Any:
+    def probe(self) -> ProbeResult | None:
         """The forward/backward probe's result (None when it could not run)."""
         from lora_lint.probe.run import run_probe
 
         return run_probe(self)
 
     @cached_property
-    def artifacts(self) -> Any:
+    def artifacts(self) -> ArtifactFacts:
         """Saved adapter tensors: shapes, zero and non-finite flags (read lazily)."""
         from lora_lint.facts.artifacts import collect_artifacts
 
         return collect_artifacts(self.setup)
 
     @cached_property
-    def run(self) -> Any:
+    def run(self) -> RunFacts:
         """Comparisons between checkpoints of one run, or against a lock."""
         from lora_lint.facts.runs import collect_run
 

@@ -77,20 +77,6 @@ def lint_setup(
     return Report(tuple(findings), tuple(notes), tuple(attachments), (setup.target,))
 
 
-def lint_setups(
-    setups: Iterable[Setup], rules: Iterable[type[Rule]], settings: Settings, pm: pluggy.PluginManager | None = None
-) -> Report:
-    from lora_lint.report import merge_reports
-
-    chosen = selected_rules(rules, settings)
-    reports: list[Report] = []
-    groups: list[str | None] = []
-    for setup in setups:  # an iterator is fine: a caller may release each setup once it is linted
-        reports.append(lint_setup(setup, chosen, settings, pm))
-        groups.append(setup.group)
-    return merge_reports(fold_repeats(reports, groups))
-
-
 def _finding_key(group: str, f: Finding) -> tuple[object, ...]:
     loc = f.location
     return (group, f.code, f.severity, f.message, f.hint, loc.setting, loc.module, loc.parameter, loc.adapter)

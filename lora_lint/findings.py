@@ -5,7 +5,10 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, final
+from typing import TYPE_CHECKING, Any, final
+
+if TYPE_CHECKING:
+    from lora_lint.schema import AttachmentDict, FindingDict, LocationDict, NoteDict
 
 
 class Severity(enum.IntEnum):
@@ -69,7 +72,7 @@ class Location:
             parts.append(f"[adapter {self.adapter}]")
         return " ".join(parts) if parts else "<model>"
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> LocationDict:
         return {
             "module": self.module,
             "parameter": self.parameter,
@@ -95,7 +98,7 @@ class Finding:
     basis: Basis = Basis.STRUCTURE
     evidence: Mapping[str, Any] = field(default_factory=dict, hash=False, compare=False)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> FindingDict:
         return {
             "code": self.code,
             "name": self.name,
@@ -122,7 +125,7 @@ class Note:
         prefix = f"{self.code}: " if self.code else ""
         return f"{prefix}{self.message}"
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> NoteDict:
         return {"code": self.code, "message": self.message, "target": self.target}
 
 
@@ -136,5 +139,5 @@ class Attachment:
     text: str
     data: Mapping[str, Any] = field(default_factory=dict, hash=False, compare=False)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> AttachmentDict:
         return {"target": self.target, "title": self.title, "text": self.text, "data": dict(self.data)}

@@ -7,7 +7,7 @@ that do not ask for them keep working (pluggy's opt-in arguments).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pluggy
 
@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from lora_lint.context import RuleContext, Setup
     from lora_lint.findings import Attachment, Finding
     from lora_lint.settings import Settings
+    from lora_lint.sources.options import LoadOptions
 
 hookspec = pluggy.HookspecMarker("lora_lint")
 
@@ -53,17 +54,21 @@ def lora_lint_register_reporters(register: RegisterReporter) -> None:
 
 
 @hookspec(firstresult=True)
-def lora_lint_load_setup(target: str, settings: Settings, options: dict[str, Any]) -> list[Setup] | None:
+def lora_lint_load_setup(target: str, settings: Settings, options: LoadOptions) -> list[Setup] | None:
     """Return the setups for ``target``, or ``None`` when this loader does not recognise it.
 
-    Stops at the first non-None result.
+    Stops at the first non-None result; loaders of installed plugins are asked before the built-in
+    ones, so a plugin may claim any kind of TARGET (``hub://org/model``, a framework's config file).
+    When every loader returns ``None`` the run stops with one usage error naming the target.
 
-    :param target: what the user typed (``train.py:build``, an adapter folder, a run folder).
+    :param target: what the user typed (``train.py:build``, an adapter folder, a run folder, ...).
     :param settings: the effective settings (device, intent, ...).
-    :param options: loader options from the command line: ``model`` (--model DIR), ``lora_config``
-        (--lora-config FILE) with ``lora_config_target`` (the TARGET name the CLI gives that pair),
-        ``lock`` (--lock FILE), ``load_in_8bit`` / ``load_in_4bit`` (bools) and ``progress`` (a
-        callable taking a short status text, shown on a terminal); any of them may be absent.
+    :param options: the typed :class:`~lora_lint.sources.options.LoadOptions`: ``model`` (--model
+        DIR), ``lora_config`` (--lora-config FILE), ``lock`` (--lock FILE), ``load_in_8bit`` /
+        ``load_in_4bit`` and ``progress`` (a callable taking a short status text, shown on a
+        terminal). Fields read by name (``options.get("model")``, ``options["lock"]``) still work for
+        loaders written against the earlier options dict. New loader inputs arrive as new fields
+        with defaults or as new hook arguments, never by changing these.
     :return: one setup per thing to lint (a run folder gives one per checkpoint).
     """
 

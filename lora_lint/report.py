@@ -5,11 +5,14 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, cast, final
+from typing import TYPE_CHECKING, Any, cast, final
 
 from lora_lint.errors import UsageError
 from lora_lint.findings import Attachment, Finding, Note, Severity
 from lora_lint.selection import is_selected
+
+if TYPE_CHECKING:
+    from lora_lint.schema import ReportDict, SummaryDict
 
 
 def fail_threshold(fail_on: str | Severity) -> Severity | None:
@@ -75,7 +78,7 @@ class Report:
         """0 when nothing reaches ``fail_on``, 1 otherwise (2 is reserved for usage errors)."""
         return 1 if self.failing(fail_on) else 0
 
-    def summary(self) -> dict[str, Any]:
+    def summary(self) -> SummaryDict:
         by_sev = Counter(f.severity.label for f in self.findings)
         return {
             "targets": list(self.targets),
@@ -84,7 +87,8 @@ class Report:
             "by_code": dict(sorted(Counter(f.code for f in self.findings).items())),
         }
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> ReportDict:
+        """The JSON shape of ``--format json`` (declared in :mod:`lora_lint.schema`)."""
         from lora_lint import __version__
 
         return {

@@ -13,9 +13,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from lora_lint.api import lint
 from lora_lint.context import Setup
-from lora_lint.errors import LoraLintError
+from lora_lint.errors import LoraLintError, UsageError
 from lora_lint.report import Report
 from lora_lint.rules._base import NEED_LABELS, Needs
 from lora_lint.settings import Settings
@@ -132,18 +131,22 @@ def lint_codes(
 ) -> Report:
     """Lint ``model`` with exactly ``codes`` (the test's ignore list does not apply to an explicit helper)."""
     __tracebackhide__ = True
-    from lora_lint.plugins import collect_registry, get_plugin_manager
+    from lora_lint.api import as_setup
+    from lora_lint.linting import Linter
 
     settings = current_settings().merged(
         select=codes, ignore=(), extend_select=(), probe=probe, intent="training", **thresholds
     )
-    rules = collect_registry(get_plugin_manager()).rules
+    linter = Linter()
+    rules = linter.registry.rules
     missing = [c for c in codes if c not in rules]
     if missing:
         raise RuntimeError(f"{helper} needs rule(s) {', '.join(missing)}, which no installed lora-lint plugin registers")
-    if model is not None:
-        _require_runnable(helper, model, batch, {c: rules[c].needs for c in codes}, settings)
-    return lint(model, batch, probe=probe, select=codes, ignore=(), intent="training", settings=settings)
+    if model is None:
+        raise UsageError("lint() needs a model (or a Setup), got None")
+    setup = as_setup(model, batch)
+    _require_runnable(helper, setup, {c: rules[c].needs for c in codes}, settings)
+    return linter.lint((), settings, setups=[setup])
 
 
 def failure_message(helper: str, report: Report, fail_on: str = "warning") -> str | None:
@@ -164,9 +167,8 @@ def _assert_rules(helper: str, model: Any, codes: Sequence[str], **kwargs: Any) 
         raise AssertionError(message)
 
 
-def _require_runnable(helper: str, model: Any, batch: Any, needs: dict[str, Needs], settings: Settings) -> None:
+def _require_runnable(helper: str, setup: Setup, needs: dict[str, Needs], settings: Settings) -> None:
     __tracebackhide__ = True
-    setup = model if isinstance(model, Setup) else Setup(target="", model=model, batch=batch)
     have = setup.provides(settings)
     lacking = {code: need & ~have for code, need in needs.items() if need & ~have}
     if not lacking:

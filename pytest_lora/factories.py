@@ -32,13 +32,9 @@ def resolve_spec(spec: str, rootpath: Path) -> str:
 
 def lint_factory(spec: str, rootpath: Path, settings: Settings) -> Report:
     """Load the factory through lora-lint's own loaders and lint every setup it gives."""
-    from lora_lint.engine import lint_setups
-    from lora_lint.plugins import collect_registry, get_plugin_manager
-    from lora_lint.sources import load_setups
+    from lora_lint.linting import lint_targets
 
-    pm = get_plugin_manager()
-    setups = load_setups(resolve_spec(spec, rootpath), pm, settings)
-    return lint_setups(setups, collect_registry(pm).rules.values(), settings, pm)
+    return lint_targets([resolve_spec(spec, rootpath)], settings)
 
 
 class LoraFactoriesFile(pytest.File):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterable
 from typing import Any, final
 
@@ -41,7 +40,7 @@ class LoraLint:
         Arguments given here win over the marker, which wins over options, ini keys and
         ``[tool.lora-lint]``; ``probe=None`` follows ``--lora-no-probe``.
         """
-        report = lint(
+        return lint(
             model,
             batch,
             optimizer,
@@ -52,7 +51,6 @@ class LoraLint:
             settings=self.settings,
             **kwargs,
         )
-        return dataclasses.replace(report, fail_on=self.settings.fail_on)
 
     @property
     def fail_on(self) -> str:

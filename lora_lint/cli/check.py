@@ -1,4 +1,4 @@
-"""``lora-lint check``: load each TARGET, lint it, report in the chosen format, exit 0/1/2."""
+"""``lora-lint check``: read the options, lint the targets (:mod:`lora_lint.linting`), render, exit 0/1/2."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import os
 import re
 import sys
 import warnings
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -19,9 +19,7 @@ from lora_lint.errors import UsageError
 from lora_lint.settings import FAIL_ON_CHOICES, INTENT_CHOICES, Settings
 
 if TYPE_CHECKING:
-    from lora_lint.context import Setup
     from lora_lint.plugins import Registry
-    from lora_lint.report import Report
 
 _SELECTOR_RE = re.compile(r"^LORA\d{0,3}$")
 
@@ -76,48 +74,6 @@ def check_selectors(settings: Settings, registry: Registry) -> None:
                 raise UsageError(f"{option}: {value!r} matches no rule; `lora-lint rules` lists them")
 
 
-def relative_paths(report: Report, root: Path) -> Report:
-    """Findings that name a file under ``root`` by absolute path name it relative to ``root``."""
-    from lora_lint.reporters._base import display_path
-
-    fixed = []
-    for f in report.findings:
-        file = f.location.file
-        if file and Path(file).is_absolute():
-            f = dataclasses.replace(f, location=dataclasses.replace(f.location, file=display_path(file, root)))
-        fixed.append(f)
-    return dataclasses.replace(report, findings=tuple(fixed))
-
-
-def run_check(
-    work: Iterable[str], settings: Settings, options: dict[str, Any], registry: Registry, pm: Any, progress: Progress
-) -> Report:
-    """Load and lint one TARGET at a time, so a big model is released before the next loads."""
-    from lora_lint.engine import lint_setups, selected_rules
-    from lora_lint.report import merge_reports
-    from lora_lint.sources import load_setups
-    from lora_lint.sources.factory import parse_factory
-    chosen = selected_rules(registry.rules.values(), settings)
-    pair = options.get("lora_config_target")
-    reports: list[Report] = []
-    for target in work:
-        if parse_factory(target) is None and not Path(target).exists() and target != pair:
-            raise UsageError(f"{target}: no such file or folder")
-        progress(f"loading {target}")
-        setups = load_setups(target, pm, settings, options)
-        reports.append(lint_setups(_drain(setups, progress), chosen, settings, pm))
-    progress.done()
-    return merge_reports(reports)
-
-
-def _drain(setups: list[Setup], progress: Progress) -> Iterator[Setup]:
-    """Hand out setups one at a time, dropping each from the list, so a big model is freed once linted."""
-    while setups:
-        setup = setups.pop(0)
-        progress(f"checking {setup.target}")
-        yield setup
-
-
 @click.command()
 @click.argument("targets", nargs=-1, metavar="[TARGET]...")
 @click.option("--model", "model_dir", type=click.Path(exists=True, file_okay=False), help="Base model folder (config.json; weights optional).")
@@ -169,8 +125,9 @@ def check(
     Settings may also sit under [tool.lora-lint] in the nearest pyproject.toml; options here win.
     """
     from lora_lint import __version__
-    from lora_lint.plugins import collect_registry, get_plugin_manager
+    from lora_lint.linting import Linter
     from lora_lint.reporters._base import ReportMeta, render
+    from lora_lint.sources.options import LoadOptions
 
     cwd = Path.cwd()
     settings = effective_settings(
@@ -183,8 +140,8 @@ def check(
         device=device,
         intent=intent,
     )
-    pm = get_plugin_manager()
-    registry = collect_registry(pm)
+    linter = Linter()
+    registry = linter.registry
     if fmt not in registry.reporters:
         raise UsageError(f"unknown format {fmt!r}: use one of {', '.join(sorted(registry.reporters))}")
     check_selectors(settings, registry)
@@ -202,20 +159,14 @@ def check(
         os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     # transformers' advisory logging (use_cache under checkpointing, ...) would bury the findings
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
-    options: dict[str, Any] = {
-        "model": model_dir,
-        "lora_config": lora_config,
-        "lock": lock,
-        "load_in_8bit": load_in_8bit,
-        "load_in_4bit": load_in_4bit,
-        "progress": progress,
-    }
-    work = list(targets)
-    if lora_config is not None and model_dir is not None:
-        from lora_lint.sources.model_config import pair_target
-
-        options["lora_config_target"] = pair_target(model_dir, lora_config)
-        work.append(options["lora_config_target"])
+    options = LoadOptions(
+        model=Path(model_dir) if model_dir else None,
+        lora_config=Path(lora_config) if lora_config else None,
+        lock=Path(lock) if lock else None,
+        load_in_8bit=load_in_8bit,
+        load_in_4bit=load_in_4bit,
+        progress=progress,
+    )
     with warnings.catch_warnings(), contextlib.redirect_stdout(sys.stderr):
         # library deprecation notices are for library authors; the user's own warnings still show
         warnings.simplefilter("ignore", DeprecationWarning)
@@ -223,13 +174,12 @@ def check(
         # bitsandbytes logs at import when optional CPU kernels are missing: noise for a lint run
         logging.getLogger("bitsandbytes").setLevel(logging.ERROR)
         try:
-            report = run_check(work, settings, options, registry, pm, progress)
+            report = linter.lint(targets, settings, options, root=cwd)
         finally:
             progress.done()
-    report = dataclasses.replace(relative_paths(report, cwd), fail_on=settings.fail_on)
     meta = ReportMeta(version=__version__, targets=report.targets, rules=registry.rules, root=cwd)
     with contextlib.ExitStack() as stack:
         stream: IO[str] = sys.stdout if output is None else stack.enter_context(open(output, "w", encoding="utf-8"))
         use_color = {"always": True, "never": False}.get(color) if output is None else False
         render(registry.reporters[fmt](stream, color=use_color), report, meta)
-    ctx.exit(report.exit_code(settings.fail_on))
+    ctx.exit(report.exit_code())

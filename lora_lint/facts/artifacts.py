@@ -176,11 +176,10 @@ def artifact_of(adapter: SavedAdapter, root: Path | None = None) -> AdapterArtif
 def collect_artifacts(setup: Setup) -> ArtifactFacts:
     from lora_lint.sources.adapter_files import load_adapters
 
-    saved: Mapping[str, SavedAdapter] | None = setup.extras.get("adapters")
-    if saved is None:
+    root = setup.saved.root if setup.saved is not None else None
+    saved: Mapping[str, SavedAdapter]
+    if setup.saved is not None:
+        saved = setup.saved.adapters
+    else:
         saved = {n: a for folder in dict.fromkeys(setup.adapter_dirs.values()) for n, a in load_adapters(folder).items()}
-    root = setup.extras.get("adapter_root")
-    return ArtifactFacts(
-        tuple(artifact_of(a, Path(root) if root else None) for a in saved.values()),
-        setup.extras.get("model_dir"),
-    )
+    return ArtifactFacts(tuple(artifact_of(a, root) for a in saved.values()), setup.base_model_dir)

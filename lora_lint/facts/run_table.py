@@ -93,12 +93,12 @@ def format_rows(rows: Sequence[CheckpointRow]) -> str:
 def lora_lint_attachments(ctx: RuleContext, findings: Sequence[Finding]) -> Sequence[Attachment] | None:
     """For the last setup of a run folder: one table over all its checkpoints."""
     setup = ctx.setup
-    if not setup.extras.get("run_summary") or not setup.checkpoints:
+    if setup.run is None or not setup.run.show_summary or not setup.checkpoints:
         return None
-    rows = checkpoint_rows(setup.checkpoints, setup.extras.get("run_root"), setup.extras.get("model_dir"))
+    rows = checkpoint_rows(setup.checkpoints, setup.run.root, setup.base_model_dir)
     if not rows:
         return None
-    note = "" if setup.extras.get("model_dir") else "\n(pass --model DIR with weights to see each update relative to its layer)"
+    note = "" if setup.base_model_dir else "\n(pass --model DIR with weights to see each update relative to its layer)"
     return [
         Attachment(
             target=setup.target,

@@ -84,8 +84,8 @@ def _configs(folder: Path) -> dict[str, tuple[dict[str, Any], str]]:
 
 
 def _stage_name(setup: Setup, folder: Path) -> str:
-    root = setup.extras.get("run_root")
-    if root is not None and Path(folder) == Path(root):
+    root = setup.run.root if setup.run is not None else None
+    if root is not None and Path(folder) == root:
         return f"the final adapter at {root}"
     return folder.name
 
@@ -95,7 +95,7 @@ def checkpoint_drift(setup: Setup) -> list[Drift]:
     if len(setup.checkpoints) < 2:
         return []
     before_dir, after_dir = setup.checkpoints[-2], setup.checkpoints[-1]
-    kind = "final" if setup.extras.get("run_root") is not None and after_dir == setup.extras["run_root"] else "checkpoint"
+    kind = "final" if setup.run is not None and after_dir == setup.run.root else "checkpoint"
     old, new = _configs(before_dir), _configs(after_dir)
     drifts: list[Drift] = []
     for name, a, b in _paired(old, new):
@@ -115,7 +115,7 @@ def lock_drift(setup: Setup) -> tuple[list[Drift], list[str]]:
     if setup.lock_file is None:
         return [], []
     lock = read_lock(setup.lock_file)
-    saved = setup.extras.get("adapters")
+    saved = setup.saved.adapters if setup.saved is not None else None
     if saved is None and setup.adapter_dirs:
         from lora_lint.sources.adapter_files import load_adapters
 

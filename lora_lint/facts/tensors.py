@@ -9,7 +9,6 @@ for safetensors (bf16 is widened to float32 in numpy); a ``.bin`` is read with `
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import struct
@@ -109,7 +108,7 @@ class TensorFile:
         """The dtype as safetensors spells it (``F32``, ``BF16``, ...), also for ``.bin`` files."""
         if self.is_safetensors:
             return str(self._entries()[key]["dtype"])
-        return _torch_dtype_name(self._bin_dict()[key].dtype)
+        return torch_dtype_name(self._bin_dict()[key].dtype)
 
     # -- values -------------------------------------------------------------------------------
     def blocks(self, key: str, axis: int = 0) -> Iterator[Any]:
@@ -146,7 +145,7 @@ class TensorFile:
         rows, cols = _as_2d(self.shape(key))
         if not self.is_safetensors:
             tensor = self._bin_dict()[key].reshape(rows, cols)[start:stop]
-            return _torch_block(tensor, raw)
+            return torch_block(tensor, raw)
         np = _numpy()
         entry = self._entries()[key]
         stored = np.dtype(_STORED.get(entry["dtype"], "u1"))
@@ -162,7 +161,7 @@ class TensorFile:
     def _columns(self, key: str, start: int, stop: int) -> Any:
         rows, cols = _as_2d(self.shape(key))
         if not self.is_safetensors:
-            return _torch_block(self._bin_dict()[key].reshape(rows, cols)[:, start:stop], raw=False)
+            return torch_block(self._bin_dict()[key].reshape(rows, cols)[:, start:stop], raw=False)
         np = _numpy()
         entry = self._entries()[key]
         stored = np.dtype(_STORED.get(entry["dtype"], "u1"))
@@ -197,7 +196,8 @@ def _widen(block: Any, dtype: str) -> Any:
     return block
 
 
-def _torch_block(tensor: Any, raw: bool) -> Any:
+def torch_block(tensor: Any, raw: bool) -> Any:
+    """A torch tensor's values as numpy (float16/bf16 widened), or with ``raw`` its stored bytes."""
     import torch
 
     tensor = tensor.detach().cpu().contiguous()
@@ -212,7 +212,8 @@ def _torch_block(tensor: Any, raw: bool) -> Any:
     return tensor.numpy()
 
 
-def _torch_dtype_name(dtype: Any) -> str:
+def torch_dtype_name(dtype: Any) -> str:
+    """The safetensors name of a torch dtype (``torch.bfloat16`` -> ``BF16``)."""
     name = str(dtype).replace("torch.", "")
     table = {
         "float32": "F32", "float16": "F16", "bfloat16": "BF16", "float64": "F64", "int64": "I64",
@@ -220,14 +221,3 @@ def _torch_dtype_name(dtype: Any) -> str:
         "float8_e4m3fn": "F8_E4M3", "float8_e5m2": "F8_E5M2",
     }  # fmt: skip
     return table.get(name, name.upper())
-
-
-def tensor_digest(hasher: Any, key: str, dtype: str, shape: tuple[int, ...], chunks: Iterator[bytes]) -> None:
-    """Feed one tensor into a content hash: its name, dtype, shape, then its stored bytes."""
-    hasher.update(f"{key}|{dtype}|{','.join(map(str, shape))}\n".encode())
-    for chunk in chunks:
-        hasher.update(chunk)
-
-
-def new_hasher() -> Any:
-    return hashlib.sha256()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from lora_lint.hookspecs import RegisterReporter
 from lora_lint.plugins import hookimpl
@@ -11,7 +11,6 @@ from lora_lint.reporters._base import Reporter
 
 if TYPE_CHECKING:
     from lora_lint.report import Report
-    from lora_lint.schema import ReportDict
 
 
 def _plain(value: Any) -> Any:
@@ -27,8 +26,7 @@ def _plain(value: Any) -> Any:
 
 def report_json(report: Report) -> str:
     """The report as pretty JSON text (the shape in ``lora_lint.schema``)."""
-    data = cast("ReportDict", report.to_dict())
-    return json.dumps(data, indent=2, default=_plain, ensure_ascii=False)
+    return json.dumps(report.to_dict(), indent=2, default=_plain, ensure_ascii=False)
 
 
 class JsonReporter(Reporter):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
@@ -66,7 +68,7 @@ class TextReporter(Reporter):
 
     def _finding(self, finding: Finding) -> None:
         loc = finding.location
-        where = str(loc if not loc.file else type(loc)(**{**loc.to_dict(), "file": self.path(loc.file)}))
+        where = str(loc if not loc.file else dataclasses.replace(loc, file=self.path(loc.file)))
         head = f"{self.style(finding.code, **_COLORS[finding.severity])} {finding.name}"
         self.write(f"    {head}  {where}")
         self.write(f"      {finding.message}")

@@ -50,7 +50,7 @@ class TargetUnmatched(Rule):
     def check(self, ctx: RuleContext) -> Iterator[Finding]:
         for adapter, facts in ctx.targeting.items():
             if facts.cannot_verify is not None:
-                reason = ctx.setup.extras.get("cannot_verify")
+                reason = ctx.setup.cannot_verify
                 if reason:
                     yield self.finding(
                         ctx,

@@ -136,3 +136,16 @@ def trainer_step(folder: Path, root: Path | None = None) -> int | None:
 def checkpoint_step(path: Path) -> int | None:
     match = CHECKPOINT_RE.match(path.name)
     return int(match.group(1)) if match else None
+
+
+def run_checkpoints(folder: Path) -> list[Path]:
+    """The ``checkpoint-N`` subfolders that hold an adapter, ordered by step (checkpoint-100 after -20).
+
+    An adapter may sit in the checkpoint itself (HF Trainer) or in a subfolder such as ``adapter/``.
+    """
+    try:
+        children = [p for p in folder.iterdir() if p.is_dir() and CHECKPOINT_RE.match(p.name)]
+    except OSError:
+        return []
+    with_adapters = [p for p in children if adapter_folders(p)]
+    return sorted(with_adapters, key=lambda p: checkpoint_step(p) or 0)

@@ -11,12 +11,12 @@ from __future__ import annotations
 import difflib
 import json
 from pathlib import Path
+from collections.abc import Mapping
 from typing import Any
 
 from lora_lint.context import Setup
 from lora_lint.errors import SetupLoadError
 from lora_lint.findings import Location, Note
-from lora_lint.plugins import hookimpl
 from lora_lint.settings import Settings
 from lora_lint.sources.base_model import (
     build_base_model,
@@ -24,6 +24,7 @@ from lora_lint.sources.base_model import (
     trainable_note,
 )
 from lora_lint.sources.factory import relative_to_cwd
+from lora_lint.sources.options import LoadOptions, load_options
 
 #: keys peft writes into adapter_config.json that are bookkeeping, not LoraConfig arguments to check
 _SAVED_ONLY = frozenset({"peft_type", "base_model_name_or_path", "revision", "auto_mapping", "peft_version"})
@@ -80,21 +81,28 @@ def check_kwargs(data: dict[str, Any], path: Path, saved: bool) -> tuple[dict[st
     return kwargs, dropped
 
 
-def load_model_config(target: str, model_dir: Path, config_path: Path, settings: Settings, options: dict[str, Any]) -> Setup:
+def load_model_config(
+    target: str,
+    model_dir: Path,
+    config_path: Path,
+    settings: Settings,
+    options: LoadOptions | Mapping[str, Any] | None = None,
+) -> Setup:
     """One setup: the base of ``model_dir`` with the LoRA config of ``config_path`` applied (when peft accepts it)."""
+    options = load_options(options)
     data, file, saved = read_lora_config(config_path)
     kwargs, dropped = check_kwargs(data, file, saved)
-    bits = 8 if options.get("load_in_8bit") else 4 if options.get("load_in_4bit") else None
+    bits = options.bits
     device = resolve_device(settings.device)
     base = build_base_model(
-        model_dir, device=device, bits=bits, task_type=kwargs.get("task_type"), progress=options.get("progress")
+        model_dir, device=device, bits=bits, task_type=kwargs.get("task_type"), progress=options.progress
     )
     origin = Location(file=relative_to_cwd(file))
     setup = Setup(target=target, lora_configs={"default": kwargs}, weights=base.weights, origin=origin)
     if dropped:
         setup.notes.append(Note(f"ignored keys this peft version does not know: {', '.join(dropped)}", target))
     if base.model is None:
-        setup.extras["cannot_verify"] = base.unverifiable
+        setup.cannot_verify = base.unverifiable
         setup.notes.append(Note(f"no base model to check against: {base.unverifiable}", target))
         return setup
     setup.base_model = base.model
@@ -136,20 +144,15 @@ def _wrap(target: str, model: Any, kwargs: dict[str, Any], file: Path, *, meta: 
         return Note(f"peft would raise {type(exc).__name__}: no module is targeted; linted the bare base model", target)
 
 
-def pair_target(model: str | Path, config: str | Path) -> str:
-    """The TARGET name of a --model/--lora-config pair; distinct from any path given as a TARGET."""
+def pair_name(model: str | Path, config: str | Path) -> str:
+    """How the --model/--lora-config pair is named in findings; distinct from any path given as a TARGET."""
     return f"{config} on {model}"
 
 
-@hookimpl
-def lora_lint_load_setup(target: str, settings: Settings, options: dict[str, Any]) -> list[Setup] | None:
-    config, model = options.get("lora_config"), options.get("model")
-    if config is None or model is None:
-        return None
-    name = pair_target(model, config)
-    # The CLI names the pair (options["lora_config_target"]) so that the same adapter folder can also be
-    # a TARGET of its own; API callers may pass the config path itself as the target.
-    wanted = options.get("lora_config_target") or (name, str(config))
-    if target not in ((wanted,) if isinstance(wanted, str) else wanted):
-        return None
-    return [load_model_config(name, Path(model), Path(config), settings, options)]
+def load_pair(options: LoadOptions, settings: Settings) -> Setup:
+    """The setup of ``--model DIR --lora-config FILE`` (a request of its own, not a TARGET)."""
+    if options.model is None or options.lora_config is None:
+        raise ValueError("load_pair needs options.model and options.lora_config")
+    name = pair_name(options.model, options.lora_config)
+    return load_model_config(name, options.model, options.lora_config, settings, options)
+

@@ -2,32 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from lora_lint.context import RunMembership, SavedAdapters
 from lora_lint.plugins import hookimpl
-from lora_lint.sources.adapter_dir import BaseForAdapters, adapter_setup, lock_option
-from lora_lint.sources.adapter_files import CHECKPOINT_RE, adapter_folders, checkpoint_step, load_adapters
+from lora_lint.sources.adapter_files import adapter_folders, load_adapters, run_checkpoints
+from lora_lint.sources.adapter_setup import BaseForAdapters, adapter_setup, lock_option
+from lora_lint.sources.options import LoadOptions, load_options
 
 if TYPE_CHECKING:
     from lora_lint.context import Setup
     from lora_lint.settings import Settings
 
 
-def run_checkpoints(folder: Path) -> list[Path]:
-    """The ``checkpoint-N`` subfolders that hold an adapter, ordered by step (checkpoint-100 after -20).
-
-    An adapter may sit in the checkpoint itself (HF Trainer) or in a subfolder such as ``adapter/``.
-    """
-    try:
-        children = [p for p in folder.iterdir() if p.is_dir() and CHECKPOINT_RE.match(p.name)]
-    except OSError:
-        return []
-    with_adapters = [p for p in children if adapter_folders(p)]
-    return sorted(with_adapters, key=lambda p: checkpoint_step(p) or 0)
-
-
-def load_run(folder: Path, target: str, options: dict[str, Any]) -> list[Setup]:
+def load_run(folder: Path, target: str, options: LoadOptions) -> list[Setup]:
     """One setup per checkpoint (each carrying the checkpoints up to itself), then the root's final adapter.
 
     The last setup carries the whole run (the per-checkpoint table) and the ``--lock`` file.
@@ -41,16 +31,14 @@ def load_run(folder: Path, target: str, options: dict[str, Any]) -> list[Setup]:
     setups: list[Setup] = []
     for i, (label, path) in enumerate(stages):
         last = i == len(stages) - 1
-        extras = {"run_root": folder, "adapter_root": path, "stage": path.name if path != folder else "final"}
-        if last:
-            extras["run_summary"] = True
+        run = RunMembership(folder, path.name if path != folder else "final", show_summary=last)
         setup = adapter_setup(
             label,
-            load_adapters(path),
+            SavedAdapters(path, load_adapters(path)),
             base,
             checkpoints=[p for _, p in stages[: i + 1]],
             lock_file=lock if last else None,
-            extras=extras,
+            run=run,
         )
         setup.group = str(folder)
         setups.append(setup)
@@ -58,8 +46,10 @@ def load_run(folder: Path, target: str, options: dict[str, Any]) -> list[Setup]:
 
 
 @hookimpl
-def lora_lint_load_setup(target: str, settings: Settings, options: dict[str, Any]) -> list[Setup] | None:
+def lora_lint_load_setup(
+    target: str, settings: Settings, options: LoadOptions | Mapping[str, Any]
+) -> list[Setup] | None:
     folder = Path(target)
     if not folder.is_dir() or not run_checkpoints(folder):
         return None
-    return load_run(folder, target, options)
+    return load_run(folder, target, load_options(options))

@@ -6,10 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from lora_lint.engine import lint_setups
-from lora_lint.plugins import collect_registry, get_plugin_manager
+from lora_lint import lint_targets
 from lora_lint.settings import Settings
-from lora_lint.sources import load_setups
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
@@ -42,10 +40,7 @@ def test_every_example_file_is_listed_here() -> None:
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_example_fires_exactly_its_rules(name: str) -> None:
-    pm = get_plugin_manager()
-    rules = collect_registry(pm).rules
-    settings = Settings(device="cpu")
-    report = lint_setups(load_setups(f"{EXAMPLES / name}.py:build", pm, settings), rules.values(), settings, pm)
+    report = lint_targets([f"{EXAMPLES / name}.py:build"], Settings(device="cpu"))
     assert report.codes == EXPECTED[name], report.format_findings() or "no findings"
     assert all(f.location.file and f.location.file.endswith(f"examples/{name}.py") for f in report)
     if name in CAUSES:

@@ -6,7 +6,7 @@ import pytest
 
 from lora_lint import lint
 from lora_lint.engine import selected_rules
-from lora_lint.plugins import collect_registry, get_plugin_manager
+from lora_lint.linting import Linter
 from lora_lint.selection import is_selected, normalise_codes
 from lora_lint.settings import Settings
 from tests.tiny_models import llama, lora
@@ -58,7 +58,7 @@ def test_codes_are_normalised_from_strings_and_lists(given, normalised) -> None:
 
 
 def test_the_engine_runs_only_the_selected_rules() -> None:
-    rules = collect_registry(get_plugin_manager()).rules.values()
+    rules = Linter().registry.rules.values()
     chosen = [r.code for r in selected_rules(rules, Settings(select=("LORA1",), ignore=("LORA105",)))]
     assert chosen == sorted(chosen)
     assert chosen and all(c.startswith("LORA1") for c in chosen)

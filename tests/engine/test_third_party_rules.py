@@ -72,10 +72,10 @@ def test_an_installed_distribution_registers_its_rule_through_the_entry_point(tm
         """
         import json
         from lora_lint import lint
-        from lora_lint.plugins import collect_registry, get_plugin_manager
+        from lora_lint.linting import Linter
         from tests.tiny_models import llama, lora
 
-        registry = collect_registry(get_plugin_manager())
+        registry = Linter().registry
         report = lint(lora(llama(), r=1, lora_alpha=2), probe=False)
         print(json.dumps({"plugin": registry.rule_plugins["LORA199"], "codes": sorted(report.codes)}))
         """

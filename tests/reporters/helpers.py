@@ -6,7 +6,7 @@ import io
 from pathlib import Path
 
 from lora_lint.findings import Attachment, Basis, Finding, Location, Note, Severity
-from lora_lint.plugins import collect_registry, get_plugin_manager
+from lora_lint.linting import Linter
 from lora_lint.report import Report
 from lora_lint.reporters._base import ReportMeta, Reporter, render
 
@@ -42,6 +42,6 @@ def sample_report() -> Report:
 
 def render_text(reporter_cls: type[Reporter], report: Report, color: bool = False) -> str:
     stream = io.StringIO()
-    meta = ReportMeta(version="9.9.9", targets=report.targets, rules=collect_registry(get_plugin_manager()).rules, root=ROOT)
+    meta = ReportMeta(version="9.9.9", targets=report.targets, rules=Linter().registry.rules, root=ROOT)
     render(reporter_cls(stream, color=color), report, meta)
     return stream.getvalue()

@@ -1,4 +1,4 @@
-"""Run a rule case the way a user would: through ``lint`` or through the TARGET loaders."""
+"""Lint the way a user would, through ``lint`` or ``lint_targets``: the helpers every rule test shares."""
 
 from __future__ import annotations
 
@@ -10,8 +10,10 @@ from types import ModuleType
 from typing import Any
 
 import tests.rules.cases as cases_pkg
-from lora_lint import Report, lint
+from lora_lint import Finding, Report, lint, lint_targets
 from lora_lint.context import Setup
+from lora_lint.settings import Settings
+from lora_lint.sources.options import load_options
 
 
 def case_modules() -> list[ModuleType]:
@@ -19,18 +21,28 @@ def case_modules() -> list[ModuleType]:
     return [importlib.import_module(f"{cases_pkg.__name__}.{n}") for n in names]
 
 
+def lint_target(target: str | Path | None, select: str | None = None, probe: bool = False, **options: Any) -> Report:
+    """``lora-lint check TARGET`` (None: only the ``model=``/``lora_config=`` pair) with the loader options given."""
+    settings = Settings(probe=probe, select=(select,) if select else Settings().select)
+    return lint_targets([] if target is None else [str(target)], settings, load_options(options))
+
+
+def run(model: Any, code: str, **kwargs: Any) -> Report:
+    """Lint a live model with one rule and no probe."""
+    return lint(model, probe=False, select=[code], **kwargs)
+
+
+def only(report: Report, code: str) -> list[Finding]:
+    """The findings of ``code``, asserting that no other rule fired."""
+    assert report.codes == {code}, report.format_findings() or "no findings"
+    return [f for f in report.findings if f.code == code]
+
+
 def run_case(value: Any, probe: bool = True, **kwargs: Any) -> Report:
     if isinstance(value, (str, Path)):
-        from lora_lint.engine import lint_setups
-        from lora_lint.plugins import collect_registry, get_plugin_manager
-        from lora_lint.settings import Settings
-        from lora_lint.sources import load_setups
-
         options = kwargs.pop("options", None)
         settings = Settings(probe=probe).merged(**kwargs)
-        pm = get_plugin_manager()
-        setups = load_setups(str(value), pm, settings, options)
-        return lint_setups(setups, collect_registry(pm).rules.values(), settings, pm)
+        return lint_targets([str(value)], settings, load_options(options))
     if isinstance(value, Mapping):
         args = dict(value)
         args.setdefault("probe", probe)

@@ -10,6 +10,7 @@ import pytest
 import torch
 
 from lora_lint import Report, Severity, lint
+from tests.rules.runner import only
 from tests.tiny_models import (
     bert_classifier,
     distilbert_classifier,
@@ -30,11 +31,6 @@ FAMILY = ["LORA2", "LORA405"]
 def check(model: Any, **kwargs: Any) -> Report:
     kwargs.setdefault("probe", False)
     return lint(model, select=FAMILY, **kwargs)
-
-
-def only(report: Report, code: str) -> list[Any]:
-    assert report.codes == {code}, report.format_findings() or "no findings"
-    return [f for f in report.findings if f.code == code]
 
 
 def quietly(build: Callable[[], Any]) -> Any:

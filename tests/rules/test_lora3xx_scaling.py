@@ -13,13 +13,10 @@ from lora_lint import Report, Severity, lint
 from lora_lint.context import Setup
 from lora_lint.findings import Location
 from lora_lint.settings import Settings
+from tests.rules.runner import lint_target, run
 from tests.tiny_models import bert_classifier, gpt2, llama, lora, t5, vit_classifier
 
 warnings.filterwarnings("ignore", category=FutureWarning)
-
-
-def run(model: Any, code: str, **kwargs: Any) -> Report:
-    return lint(model, probe=False, select=[code], **kwargs)
 
 
 def meta_llama() -> Any:
@@ -351,17 +348,6 @@ def test_dropout_is_not_judged_for_inference() -> None:
 # -- through the real loaders: a saved adapter folder, and --model with --lora-config --------------
 
 
-def lint_target(target: Any, code: str, **options: Any) -> Report:
-    from lora_lint.engine import lint_setups
-    from lora_lint.plugins import collect_registry, get_plugin_manager
-    from lora_lint.sources import load_setups
-
-    settings = Settings(probe=False, select=(code,))
-    pm = get_plugin_manager()
-    setups = load_setups(str(target), pm, settings, options)
-    return lint_setups(setups, collect_registry(pm).rules.values(), settings, pm)
-
-
 def test_a_saved_adapter_folder_is_judged_from_its_config(tmp_path) -> None:
     lora(llama(), r=2, lora_alpha=64, init_lora_weights=False).save_pretrained(tmp_path / "adapter")
     (finding,) = lint_target(tmp_path / "adapter", "LORA301").findings
@@ -377,7 +363,7 @@ def test_a_config_file_on_a_model_folder_is_judged_per_targeted_module(tmp_path)
 
     config = tmp_path / "lora.json"
     config.write_text('{"r": 8, "lora_alpha": 16, "target_modules": ["q_proj", "v_proj"], "rank_pattern": {"v_proj": 1}}')
-    report = lint_target(config, "LORA301", model=str(saved_llama_dir()), lora_config=str(config))
+    report = lint_target(None, "LORA301", model=str(saved_llama_dir()), lora_config=str(config))
     (finding,) = report.findings
     assert finding.evidence["modules"] == [
         "base_model.model.model.layers.0.self_attn.v_proj",

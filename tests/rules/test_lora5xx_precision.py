@@ -10,13 +10,10 @@ import torch
 
 from lora_lint import Report, Severity, lint
 from lora_lint.context import Setup
+from tests.rules.runner import run
 from tests.tiny_models import bert_classifier, gpt2, llama, llama_kbit, lora, t5, vit_classifier
 
 warnings.filterwarnings("ignore", category=FutureWarning)
-
-
-def run(model: Any, code: str, **kwargs: Any) -> Report:
-    return lint(model, probe=False, select=[code], **kwargs)
 
 
 ARCHS = {

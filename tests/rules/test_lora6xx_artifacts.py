@@ -11,11 +11,8 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from lora_lint import Report, Severity
-from lora_lint.engine import lint_setups
-from lora_lint.plugins import collect_registry, get_plugin_manager
-from lora_lint.settings import Settings
-from lora_lint.sources import load_setups
 from tests.cli.conftest import run_cli
+from tests.rules.runner import lint_target
 from tests.saved_adapters import (
     bart_classifier,
     bart_seq_cls,
@@ -39,10 +36,7 @@ def _bases() -> Path:
 
 
 def check(target: Path, select: str = "LORA6", **options: object) -> Report:
-    settings = Settings(probe=False, select=(select,))
-    pm = get_plugin_manager()
-    setups = load_setups(str(target), pm, settings, dict(options))
-    return lint_setups(setups, collect_registry(pm).rules.values(), settings, pm)
+    return lint_target(target, select, **options)
 
 
 @functools.cache

@@ -6,12 +6,12 @@ import re
 
 import pytest
 
-from lora_lint.plugins import collect_registry, get_plugin_manager
+from lora_lint.linting import Linter
 from lora_lint.rules._base import REQUIRED_SECTIONS
 from lora_lint.rules._retired import RETIRED_CODES
 from tests.rules.runner import case_modules, run_case
 
-REGISTRY = collect_registry(get_plugin_manager())
+REGISTRY = Linter().registry
 CASES = {m.CODE: m for m in case_modules()}
 CODES = sorted(REGISTRY.rules)
 

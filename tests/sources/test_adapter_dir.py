@@ -11,9 +11,10 @@ import pytest
 import torch
 
 from lora_lint.errors import SetupLoadError
-from lora_lint.plugins import get_plugin_manager
+from lora_lint import lint_targets
+from lora_lint.linting import Linter
 from lora_lint.settings import Settings
-from lora_lint.sources import load_setups
+from lora_lint.sources.options import load_options
 from tests.cli.conftest import run_cli
 from tests.saved_adapters import (
     copy_tree,
@@ -26,7 +27,7 @@ from tests.tiny_models import llama, lora
 
 
 def load(target: Path | str, **options: object) -> list:
-    return load_setups(str(target), get_plugin_manager(), Settings(probe=False), dict(options))
+    return Linter().load(str(target), Settings(probe=False), load_options(options))
 
 
 def test_an_adapter_folder_is_one_setup_with_its_config_and_file() -> None:
@@ -58,12 +59,7 @@ def test_a_torch_bin_adapter_is_read_with_weights_only(tmp_path: Path) -> None:
     assert (tmp_path / "bin" / "adapter_model.bin").is_file()
     (setup,) = load(tmp_path / "bin")
     assert setup.origin.file.endswith("adapter_model.bin")
-    from lora_lint.engine import lint_setups
-    from lora_lint.plugins import collect_registry
-
-    settings = Settings(probe=False, select=("LORA6",))
-    pm = get_plugin_manager()
-    report = lint_setups(load(tmp_path / "bin"), collect_registry(pm).rules.values(), settings, pm)
+    report = lint_targets([str(tmp_path / "bin")], Settings(probe=False, select=("LORA6",)))
     assert not report.findings, report.format_findings()
 
 
@@ -71,21 +67,14 @@ def test_with_a_base_model_the_base_is_built_on_the_meta_device() -> None:
     (setup,) = load(trained_llama(), model=str(llama_base_dir()))
     assert setup.base_model is not None
     assert all(p.is_meta for p in setup.base_model.parameters())
-    assert setup.extras["model_dir"] == llama_base_dir()
+    assert setup.base_model_dir == llama_base_dir()
 
 
 def test_loading_an_adapter_and_its_config_only_checks_never_import_torch() -> None:
     code = (
         "import sys\n"
-        "from lora_lint.plugins import get_plugin_manager\n"
-        "from lora_lint.settings import Settings\n"
-        "from lora_lint.sources import load_setups\n"
-        "from lora_lint.engine import lint_setups\n"
-        "from lora_lint.plugins import collect_registry\n"
-        f"s = Settings(select=('LORA304', 'LORA604'))\n"
-        "pm = get_plugin_manager()\n"
-        f"setups = load_setups({str(trained_llama())!r}, pm, s, {{}})\n"
-        "report = lint_setups(setups, collect_registry(pm).rules.values(), s, pm)\n"
+        "from lora_lint import Settings, lint_targets\n"
+        f"report = lint_targets([{str(trained_llama())!r}], Settings(select=('LORA304', 'LORA604')))\n"
         "assert not report.findings, report.format_findings()\n"
         "print('torch' in sys.modules)\n"
     )

@@ -6,21 +6,21 @@ import json
 import shutil
 from pathlib import Path
 
-from lora_lint.engine import lint_setups
-from lora_lint.plugins import collect_registry, get_plugin_manager
+from lora_lint import lint_targets
+from lora_lint.linting import Linter
 from lora_lint.report import Report
 from lora_lint.settings import Settings
-from lora_lint.sources import load_setups
-from lora_lint.sources.run_dir import run_checkpoints
+from lora_lint.sources.adapter_files import run_checkpoints
+from lora_lint.sources.options import load_options
 from tests.cli.conftest import run_cli
 from tests.saved_adapters import copy_tree, edit_config, llama_base_dir, trained_llama, training_run
 
 
 def lint_run(target: Path, **options: object) -> tuple[list, Report]:
     settings = Settings(probe=False, select=("LORA304", "LORA6"))
-    pm = get_plugin_manager()
-    setups = load_setups(str(target), pm, settings, dict(options))
-    return setups, lint_setups(setups, collect_registry(pm).rules.values(), settings, pm)
+    linter = Linter()
+    setups = linter.load(str(target), settings, load_options(options))
+    return setups, linter.lint((), settings, setups=list(setups))
 
 
 def make_run(tmp_path: Path, alphas: dict[int, int]) -> Path:
@@ -139,9 +139,7 @@ def test_a_finding_every_checkpoint_repeats_is_reported_once_naming_the_others(t
     for checkpoint in run_checkpoints(run):
         edit_config(checkpoint, lora_alpha=128)  # scale 16 = alpha 128 / r 8 in both checkpoints
     settings = Settings(probe=False, select=("LORA101", "LORA301"))
-    pm = get_plugin_manager()
-    setups = load_setups(str(run), pm, settings)
-    report = lint_setups(setups, collect_registry(pm).rules.values(), settings, pm)
+    report = lint_targets([str(run)], settings)
     (finding,) = report.by_code("LORA301")
     assert finding.target.endswith("checkpoint-10")
     assert finding.message.endswith("(also in checkpoint-20)")

@@ -1,0 +1,148 @@
+"""From targets to one report: the path every front end takes (CLI ``check`` and ``lock``, the pytest plugin).
+
+The plugin manager and the registry are built once per :class:`Linter`; each TARGET goes to the loader
+hook (third-party loaders first), its setups are linted one at a time and released, the checkpoints of
+one run are folded, and the report leaves with its paths relative and its ``fail_on`` set.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from lora_lint.errors import UsageError
+from lora_lint.report import Report
+from lora_lint.settings import Settings
+from lora_lint.sources.options import LoadOptions, load_options
+
+if TYPE_CHECKING:
+    import pluggy
+
+    from lora_lint.context import Setup
+    from lora_lint.plugins import Registry
+
+#: ``hub://org/model``, ``s3://bucket/run``: a plugin's kind of target, never "a missing file"
+_SCHEME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+
+
+class Linter:
+    """The plugins (built-in, installed, ``plugins``) and what they registered, gathered once."""
+
+    def __init__(self, plugins: tuple[object, ...] = ()) -> None:
+        from lora_lint.plugins import collect_registry, get_plugin_manager
+
+        self.pm: pluggy.PluginManager = get_plugin_manager(plugins)
+        self.registry: Registry = collect_registry(self.pm)
+
+    def load(self, target: str, settings: Settings, options: LoadOptions | None = None) -> list[Setup]:
+        """The setups of one TARGET from the first loader that recognises it; a miss is a usage error."""
+        options = load_options(options)
+        setups = self.pm.hook.lora_lint_load_setup(target=target, settings=settings, options=options)
+        if setups is None:
+            raise UsageError(unrecognised(target))
+        setups = list(setups)
+        if options.lock is not None and setups and all(s.lock_file is None for s in setups):
+            # --lock compares what the target trains now (a factory's live model, a config) with the lock;
+            # loaders that know better (a run's final adapter) set lock_file themselves
+            setups[-1].lock_file = options.lock
+        return setups
+
+    def lint(
+        self,
+        targets: Iterable[str],
+        settings: Settings | None = None,
+        options: LoadOptions | None = None,
+        *,
+        setups: Iterable[Setup] = (),
+        root: Path | None = None,
+    ) -> Report:
+        """Lint ``setups`` given ready-made, then each TARGET, then the ``--model``/``--lora-config`` pair."""
+        from lora_lint.engine import fold_repeats, lint_setup, selected_rules
+        from lora_lint.report import merge_reports
+
+        settings = settings or Settings()
+        options = load_options(options)
+        chosen = selected_rules(self.registry.rules.values(), settings)
+        reports: list[Report] = []
+        groups: list[str | None] = []
+        for setup in self._setups(setups, targets, settings, options):
+            reports.append(lint_setup(setup, chosen, settings, self.pm))
+            groups.append(setup.group)
+        report = merge_reports(fold_repeats(reports, groups))
+        if root is not None:
+            report = relative_paths(report, root)
+        return dataclasses.replace(report, fail_on=settings.fail_on)
+
+    def _setups(
+        self, given: Iterable[Setup], targets: Iterable[str], settings: Settings, options: LoadOptions
+    ) -> Iterator[Setup]:
+        """One setup at a time, each dropped once handed out, so a big model is freed before the next loads."""
+        yield from given
+        for target in targets:
+            options.progress(f"loading {target}")
+            yield from _drain(self.load(target, settings, options), options)
+        if options.lora_config is not None:
+            if options.model is None:
+                raise UsageError("--lora-config needs --model DIR (the base model folder with config.json)")
+            from lora_lint.sources.model_config import load_pair
+
+            options.progress(f"loading {options.lora_config}")
+            yield from _drain([load_pair(options, settings)], options)
+
+
+def _drain(setups: list[Setup], options: LoadOptions) -> Iterator[Setup]:
+    while setups:
+        setup = setups.pop(0)
+        options.progress(f"checking {setup.target}")
+        yield setup
+
+
+def lint_targets(
+    targets: Iterable[str],
+    settings: Settings | None = None,
+    options: LoadOptions | None = None,
+    *,
+    plugins: tuple[object, ...] = (),
+    root: Path | None = None,
+) -> Report:
+    """Load every TARGET through the loader hook, lint it, and return one report.
+
+    ``targets`` are what ``lora-lint check`` takes (``train.py:build``, ``pkg.mod:build``, an adapter
+    or run folder, or any kind a loader plugin claims); ``options`` carries ``--model``,
+    ``--lora-config`` (linted as one more setup, after the targets), ``--lock`` and the rest.
+    Paths of findings under ``root`` become relative to it. ``report.fail_on`` is ``settings.fail_on``.
+
+    Example::
+
+        report = lora_lint.lint_targets(["train.py:build"], Settings(select=("LORA1",)))
+        report.assert_clean()
+    """
+    return Linter(plugins).lint(targets, settings, options, root=root)
+
+
+def unrecognised(target: str) -> str:
+    """What to tell the user when no loader claims ``target``."""
+    from lora_lint.sources.factory import parse_factory
+
+    if parse_factory(target) is None and not _SCHEME_RE.match(target) and not Path(target).exists():
+        return f"{target}: no such file or folder"
+    return (
+        f"{target}: not a factory (file.py:func or package.module:func), "
+        "an adapter folder (adapter_config.json) or a run folder (checkpoint-*/)"
+    )
+
+
+def relative_paths(report: Report, root: Path) -> Report:
+    """Findings that name a file under ``root`` by absolute path name it relative to ``root``."""
+    from lora_lint.reporters._base import display_path
+
+    fixed = []
+    for f in report.findings:
+        file = f.location.file
+        if file and Path(file).is_absolute():
+            f = dataclasses.replace(f, location=dataclasses.replace(f.location, file=display_path(file, root)))
+        fixed.append(f)
+    return dataclasses.replace(report, findings=tuple(fixed))
