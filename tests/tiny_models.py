@@ -213,6 +213,8 @@ def lora(model: Any, **kwargs: Any) -> Any:
     values: dict[str, Any] = dict(
         r=8, lora_alpha=16, target_modules=["q_proj", "v_proj"], lora_dropout=0.05, bias="none", task_type="CAUSAL_LM"
     )
+    if type(model).__name__.startswith("ViT"):
+        values["target_modules"] = vit_qv(model)  # the same projections under transformers 4.x and 5.x names
     values.update(kwargs)
     _seeded()
     return get_peft_model(model, LoraConfig(**values))

@@ -116,7 +116,11 @@ def _in_out(module: Any) -> tuple[int | None, int | None]:
         i, o = _get_in_out_features(module)
         return i, o
     except Exception:
-        return getattr(module, "in_features", None), getattr(module, "out_features", None)
+        # peft 0.17 has no _get_in_out_features; transformers' Conv1D keeps its sizes as nx (in) and nf (out)
+        i, o = getattr(module, "in_features", None), getattr(module, "out_features", None)
+        if i is None and o is None and isinstance(getattr(module, "nx", None), int):
+            return module.nx, getattr(module, "nf", None)
+        return i, o
 
 
 def adaptable_types() -> tuple[type, ...]:

@@ -69,10 +69,10 @@ def classify(model: Any, facts: ModelFacts) -> list[tuple[str, str, Kind, str, s
             kind, role = Kind.DECLARED, "bias"
         out.append((full, path if owner is None else owner, kind, role, adapter, p))
 
-    def adapter_slots(module: Any, path: str, kind: Kind, role_of: Any) -> set[str]:
+    def adapter_slots(module: Any, path: str, kind: Kind, role_of: Any, names: tuple[str, ...] = ()) -> set[str]:
         # peft marker: `adapter_layer_names` lists the attributes holding per-adapter trainable weights
         claimed: set[str] = set()
-        for attr in getattr(module, "adapter_layer_names", ()):
+        for attr in getattr(module, "adapter_layer_names", None) or names:
             container = module
             for part in attr.split("."):
                 container = getattr(container, part, None)
@@ -91,7 +91,8 @@ def classify(model: Any, facts: ModelFacts) -> list[tuple[str, str, Kind, str, s
     def walk(module: Any, path: str, role: str) -> None:
         claimed: set[str] = set()
         if isinstance(module, ModulesToSaveWrapper):
-            claimed = adapter_slots(module, path, Kind.DECLARED, lambda a: "modules_to_save")
+            # peft 0.17's ModulesToSaveWrapper declares no adapter_layer_names; its copies live in `modules_to_save`
+            claimed = adapter_slots(module, path, Kind.DECLARED, lambda a: "modules_to_save", ("modules_to_save",))
         elif isinstance(module, AuxiliaryTrainingWrapper):
             # TrainableTokensWrapper: its token_adapter is a tuner layer whose deltas are declared, not LoRA;
             # they are classified here first, so the walk below finds them already seen

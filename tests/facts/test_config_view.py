@@ -22,6 +22,7 @@ from lora_lint.facts.config_view import (
 )
 from lora_lint.facts.model import config_from_kwargs
 from tests.saved_adapters import trained_bert_classifier, trained_llama
+from tests.versions import PEFT
 from tests.tiny_models import llama, moe
 
 CONFIGS: dict[str, dict[str, Any]] = {
@@ -76,7 +77,14 @@ def _keys() -> list[str]:
     return [*dense, *experts, "q_proj", "lm_head", "model.layers.0.mlp.experts.3.w1", "model.layers.1.mlp.experts.0.w2"]
 
 
-@pytest.mark.parametrize("kwargs", CONFIGS.values(), ids=CONFIGS.keys())
+# peft 0.17 reads the layer index of a nested numbered key (4.x Mixtral's layers.0.block_sparse_moe.experts.1.w2)
+# differently from newer peft when layers_pattern is empty; the view follows newer peft
+_NESTED_INDEX_GAP = pytest.mark.xfail(PEFT.release < (0, 18), strict=True, reason="peft 0.17 takes another layer index "
+                                      "from nested numbered keys with an empty layers_pattern")
+
+
+@pytest.mark.parametrize("kwargs", [pytest.param(v, marks=_NESTED_INDEX_GAP) if k == "layer list, empty pattern" else v
+                                    for k, v in CONFIGS.items()], ids=CONFIGS.keys())
 def test_target_matching_agrees_with_peft_on_every_module(kwargs: dict[str, Any]) -> None:
     view, real = config_view(kwargs), config_from_kwargs(kwargs)
     keys = _keys()

@@ -8,6 +8,9 @@ from lora_lint import lint
 from lora_lint.context import RuleContext, Setup
 from lora_lint.settings import Settings
 from tests.tiny_models import bert_classifier, gpt2, llama, llama_kbit, lora, mlp, t5, vit_classifier
+from tests.versions import VIT_QV
+
+VIT_OTHER_V = "value" if VIT_QV[1] == "v_proj" else "v_proj"
 
 
 def _lint101(model):
@@ -27,8 +30,9 @@ CASES = [
     ("gpt2-llama-names", gpt2, {"target_modules": ["c_attn", "q_proj"]}, "q_proj", "c_attn"),
     ("bert-cls", bert_classifier, {"target_modules": ["query", "value"], "task_type": "SEQ_CLS"}, None, None),
     ("bert-cls-v_proj", bert_classifier, {"target_modules": ["query", "v_proj"], "task_type": "SEQ_CLS"}, "v_proj", "value"),
-    ("vit-v5-names", vit_classifier, {"target_modules": ["q_proj", "v_proj"], "modules_to_save": ["classifier"], "task_type": None}, None, None),
-    ("vit-old-tutorial", vit_classifier, {"target_modules": ["q_proj", "value"], "modules_to_save": ["classifier"], "task_type": None}, "value", "v_proj"),
+    ("vit-installed-names", vit_classifier, {"target_modules": VIT_QV, "modules_to_save": ["classifier"], "task_type": None}, None, None),
+    # the other major version's name for ViT's value projection: value (4.x) is v_proj in 5.x and back
+    ("vit-other-version-name", vit_classifier, {"target_modules": [VIT_QV[0], VIT_OTHER_V], "modules_to_save": ["classifier"], "task_type": None}, VIT_OTHER_V, VIT_QV[1]),
     ("t5-q-v", t5, {"target_modules": ["q", "v"], "task_type": "SEQ_2_SEQ_LM"}, None, None),
     ("t5-v_proj", t5, {"target_modules": ["q", "v_proj"], "task_type": "SEQ_2_SEQ_LM"}, "v_proj", "v"),
     ("mlp", mlp, {"target_modules": ["lin0", "lin1"], "task_type": None}, None, None),

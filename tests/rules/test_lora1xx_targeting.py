@@ -20,6 +20,7 @@ from tests.tiny_models import (
     t5,
     vit_classifier,
 )
+from tests.versions import TRANSFORMERS_5, VIT_QV, fused_experts_only
 
 SEED = {"r": 8, "lora_alpha": 16, "target_modules": ["q_proj", "v_proj"], "lora_dropout": 0.05, "bias": "none",
         "task_type": "CAUSAL_LM"}
@@ -124,7 +125,7 @@ QUIET_TARGETS = [
     ("llama-dotted-list-entry", llama, {"target_modules": ["self_attn.q_proj", "v_proj"]}),
     ("gpt2-conv1d", gpt2, {"target_modules": ["c_attn", "attn.c_proj"]}),
     ("bert-classifier", bert_classifier, {"target_modules": ["query", "value"], "task_type": "SEQ_CLS"}),
-    ("vit-classifier", vit_classifier, {"target_modules": ["q_proj", "v_proj"], "modules_to_save": ["classifier"],
+    ("vit-classifier", vit_classifier, {"target_modules": VIT_QV, "modules_to_save": ["classifier"],
                                         "task_type": None}),
     ("mlp-regex", mlp, {"target_modules": r"lin[01]", "task_type": None}),
 ]
@@ -183,6 +184,7 @@ def test_lora103_blames_layers_pattern_when_the_index_exists_but_matches_nothing
     assert "layers_pattern='h'" in finding.message
 
 
+@fused_experts_only
 def test_lora103_reports_a_target_parameters_entry_that_names_no_parameter() -> None:
     setup = _config_route(moe, lora_dropout=0.0, target_parameters=["experts.gate_up_proj", "experts.down_proj",
                                                                      "experts.w1"])
@@ -207,6 +209,7 @@ def test_lora103_never_reports_heads_peft_adds_itself(cls_name, task) -> None:
     assert not _lint(model).findings, _lint(model).format_findings()
 
 
+@fused_experts_only
 def test_lora103_counts_rank_pattern_keys_that_reach_target_parameters() -> None:
     setup = _config_route(moe, lora_dropout=0.0, target_parameters=["experts.down_proj"], rank_pattern={"down_proj": 4})
     assert "LORA103" not in _lint(setup).codes
@@ -317,12 +320,18 @@ def test_lora105_finds_the_three_towers_of_blip2() -> None:
 
 
 ROUTERS = [
-    # (id, MoE model type, config, router keys reported)
-    ("phimoe-all-linear", "phimoe", {"target_modules": "all-linear", "lora_dropout": 0.0,
-                                     "target_parameters": ["experts.gate_up_proj", "experts.down_proj"]},
-     ["model.layers.0.mlp.router", "model.layers.1.mlp.router"]),
+    # (id, MoE model type, config, router keys reported); transformers 4.x names the MoE block block_sparse_moe
+    # and keeps each expert (and Qwen-MoE's router) an nn.Linear that "all-linear" reaches
+    ("phimoe-all-linear", "phimoe",
+     {"target_modules": "all-linear", "lora_dropout": 0.0, "target_parameters": ["experts.gate_up_proj",
+                                                                                "experts.down_proj"]}
+     if TRANSFORMERS_5 else {"target_modules": "all-linear", "lora_dropout": 0.0},
+     ["model.layers.0.mlp.router", "model.layers.1.mlp.router"] if TRANSFORMERS_5
+     else ["model.layers.0.block_sparse_moe.gate", "model.layers.1.block_sparse_moe.gate"]),
     ("qwen2-moe-shared-expert-gate", "qwen2_moe", {"target_modules": "all-linear"},
-     ["model.layers.0.mlp.shared_expert_gate", "model.layers.1.mlp.shared_expert_gate"]),
+     ["model.layers.0.mlp.shared_expert_gate", "model.layers.1.mlp.shared_expert_gate"] if TRANSFORMERS_5
+     else ["model.layers.0.mlp.gate", "model.layers.0.mlp.shared_expert_gate", "model.layers.1.mlp.gate",
+           "model.layers.1.mlp.shared_expert_gate"]),
 ]
 
 
@@ -335,6 +344,7 @@ def test_lora105_reports_router_gates_among_the_targets(kind, config, routers, r
     assert "exclude_modules=" in finding.hint
 
 
+@fused_experts_only
 @pytest.mark.parametrize("route", ["live", "config"])
 def test_lora105_reports_the_router_peft_adds_when_it_rewrites_all_linear_for_mixtral(route) -> None:
     # peft rewrites "all-linear" on a transformers-5 Mixtral into target_parameters incl. the router's gate.weight
@@ -346,6 +356,7 @@ def test_lora105_reports_the_router_peft_adds_when_it_rewrites_all_linear_for_mi
 
 # -- LORA106 moe-experts-untargeted -----------------------------------------------------------------------------
 
+@fused_experts_only
 @pytest.mark.parametrize("route", ["live", "config"])
 def test_lora106_reports_mixtral_experts_no_adapter_reaches(route) -> None:
     (finding,) = _only(_lint(_route(route, moe)), "LORA106")
@@ -368,6 +379,7 @@ def test_lora106_follows_peft_rewriting_mixtral_expert_names(route) -> None:
     assert not report.findings, report.format_findings()
 
 
+@fused_experts_only
 def test_lora106_reports_peft_refusing_half_of_a_fused_pair_instead_of_unmatched_names() -> None:
     report = _lint(_config_route(moe, target_modules=["q_proj", "v_proj", "w1", "w2"], lora_dropout=0.0))
     (finding,) = _only(report, "LORA106")
@@ -375,7 +387,7 @@ def test_lora106_reports_peft_refusing_half_of_a_fused_pair_instead_of_unmatched
 
 
 @pytest.mark.parametrize("route", ["live", "config"])
-@pytest.mark.parametrize("kind", ["qwen2_moe", "gpt_oss"])
+@pytest.mark.parametrize("kind", [pytest.param("qwen2_moe", marks=fused_experts_only), "gpt_oss"])  # GPT-OSS: fused in 4.x
 def test_lora106_reports_all_linear_that_stops_short_of_the_experts(kind, route) -> None:
     report = _lint(_route(route, moe, kind, target_modules="all-linear"), select=["LORA106"])
     assert report.codes == {"LORA106"}

@@ -11,6 +11,7 @@ import torch
 
 from lora_lint import Report, Severity, lint
 from tests.rules.runner import only
+from tests.versions import PEFT, VIT_QV
 from tests.tiny_models import (
     bert_classifier,
     distilbert_classifier,
@@ -198,9 +199,9 @@ def test_a_bert_classifier_wrapped_without_task_type_has_a_frozen_head() -> None
 
 
 def test_a_vit_classifier_needs_its_head_in_modules_to_save() -> None:
-    bad = lora(vit_classifier(), target_modules=["q_proj", "v_proj"], task_type=None)
+    bad = lora(vit_classifier(), target_modules=VIT_QV, task_type=None)
     assert "ViTForImageClassification initialises 'classifier'" in only(check(bad), "LORA203")[0].message
-    good = lora(vit_classifier(), target_modules=["q_proj", "v_proj"], modules_to_save=["classifier"], task_type=None)
+    good = lora(vit_classifier(), target_modules=VIT_QV, modules_to_save=["classifier"], task_type=None)
     assert not check(good).findings
 
 
@@ -273,6 +274,8 @@ def test_a_merged_adapter_is_inactive_for_training_but_fine_for_inference() -> N
     assert not check(model, intent="inference").findings
 
 
+@pytest.mark.skipif(PEFT.release < (0, 18), reason="peft < 0.18 keeps an adapter loaded with is_trainable=True "
+                    "frozen until set_adapter: no inactive adapter trains, so LORA204 has nothing to report")
 def test_an_adapter_loaded_trainable_but_never_set_active_is_reported(tmp_path) -> None:
     model = lora(llama())
     model.load_adapter(_saved_adapter(tmp_path), adapter_name="sft", is_trainable=True)

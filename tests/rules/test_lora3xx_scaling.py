@@ -14,6 +14,7 @@ from lora_lint.context import Setup
 from lora_lint.findings import Location
 from lora_lint.settings import Settings
 from tests.rules.runner import lint_target, run
+from tests.versions import VIT_QV
 from tests.tiny_models import bert_classifier, gpt2, llama, lora, t5, vit_classifier
 
 warnings.filterwarnings("ignore", category=FutureWarning)
@@ -136,7 +137,7 @@ RANK_CASES = [
     ("llama-r32-hits-gqa-k-v", llama, dict(r=32, target_modules=["q_proj", "k_proj", "v_proj"]), {"k_proj", "v_proj"}),
     ("llama-r16-fits", llama, dict(r=16, target_modules=["q_proj", "k_proj", "v_proj"]), set()),
     ("bert-classifier-head", bert_classifier, dict(target_modules=["query", "classifier"], task_type=None), {"classifier"}),
-    ("vit-classifier-head", vit_classifier, dict(target_modules=["q_proj", "classifier"], task_type=None), {"classifier"}),
+    ("vit-classifier-head", vit_classifier, dict(target_modules=[VIT_QV[0], "classifier"], task_type=None), {"classifier"}),
     (
         "gpt2-conv1d-r64",
         gpt2,

@@ -11,6 +11,7 @@ import torch
 from lora_lint import Report, Severity, lint
 from lora_lint.context import Setup
 from tests.rules.runner import run
+from tests.versions import CHECKPOINTING_HOOKS_INPUTS, checkpointing_on, remove_input_grad_hook
 from tests.tiny_models import bert_classifier, gpt2, llama, llama_kbit, lora, t5, vit_classifier
 
 warnings.filterwarnings("ignore", category=FutureWarning)
@@ -184,7 +185,9 @@ def test_a_vit_with_reentrant_checkpointing_enabled_after_wrapping_is_reported_a
     [
         pytest.param(lambda m: _ckpt(m, gradient_checkpointing_kwargs={"use_reentrant": False}), id="non-reentrant"),
         pytest.param(lambda m: _ckpt(m, **REENTRANT).enable_input_require_grads() or m, id="enable_input_require_grads"),
-        pytest.param(lambda m: _ckpt(m), id="transformers-default"),
+        pytest.param(lambda m: _ckpt(m), id="transformers-default", marks=pytest.mark.skipif(
+            not CHECKPOINTING_HOOKS_INPUTS, reason="transformers 4.x's default checkpointing is reentrant and adds "
+            "no input-grad hook: not a fix there (see the 4.x test below)")),
     ],
 )
 def test_a_vit_with_the_fix_is_quiet_and_really_trains(fix) -> None:
@@ -203,6 +206,9 @@ def test_checkpointing_enabled_before_wrapping_gets_peft_hook() -> None:
 @pytest.mark.parametrize("arch", ["llama", "gpt2", "bert", "t5"])
 def test_text_models_get_the_hook_from_transformers_and_lose_it_when_removed_by_hand(arch) -> None:
     model = _ckpt(wrapped(arch), **REENTRANT)
+    if not CHECKPOINTING_HOOKS_INPUTS:  # transformers 4.x registers no hook for a get_peft_model model
+        assert run(model, "LORA504").codes == {"LORA504"}
+        return
     assert not run(model, "LORA504").findings
     model.base_model.model._require_grads_hook.remove()
     assert run(model, "LORA504").codes == {"LORA504"}
@@ -210,7 +216,7 @@ def test_text_models_get_the_hook_from_transformers_and_lose_it_when_removed_by_
 
 def test_llama_with_its_hook_removed_really_gets_no_adapter_grad() -> None:
     model = _ckpt(wrapped("llama"), **REENTRANT)
-    model.disable_input_require_grads()
+    remove_input_grad_hook(model)
     assert run(model, "LORA504").codes == {"LORA504"}
     model.train()
     ids = torch.randint(0, 128, (2, 8))
@@ -218,6 +224,8 @@ def test_llama_with_its_hook_removed_really_gets_no_adapter_grad() -> None:
     assert not loss.requires_grad  # nothing trainable outside the checkpointed blocks
 
 
+@pytest.mark.skipif(not CHECKPOINTING_HOOKS_INPUTS, reason="transformers 4.x registers no input-grad hook of its "
+                    "own when checkpointing is enabled: peft's is the only one")
 def test_removing_one_of_two_hooks_leaves_the_other_working() -> None:
     # Checkpointing before wrapping: transformers and peft each register a hook; the stored handle is peft's.
     base = _ckpt(llama(), **REENTRANT)
@@ -230,27 +238,34 @@ def test_removing_one_of_two_hooks_leaves_the_other_working() -> None:
 
 def test_unset_use_reentrant_counts_as_reentrant() -> None:
     model = _ckpt(wrapped("llama"), gradient_checkpointing_kwargs={})
-    model.disable_input_require_grads()
+    remove_input_grad_hook(model)
     (finding,) = run(model, "LORA504").findings
     assert "use_reentrant not passed" in finding.message
 
 
 def test_trainable_embeddings_or_adapters_outside_checkpointed_blocks_are_quiet() -> None:
     model = _ckpt(lora(llama(), modules_to_save=["embed_tokens"]), **REENTRANT)
-    model.disable_input_require_grads()
+    remove_input_grad_hook(model)
     assert not run(model, "LORA504").findings
     model = _ckpt(lora(llama(), target_modules=["lm_head"]), **REENTRANT)
-    model.disable_input_require_grads()
+    remove_input_grad_hook(model)
     assert not run(model, "LORA504").findings
 
 
 def test_an_unknown_hook_on_the_embeddings_is_given_the_benefit_of_the_doubt() -> None:
     model = _ckpt(wrapped("llama"), **REENTRANT)
-    model.disable_input_require_grads()
+    remove_input_grad_hook(model)
     model.get_input_embeddings().register_forward_hook(lambda mod, inp, out: out.requires_grad_(True))
     report = run(model, "LORA504")
     assert not report.findings
     assert any("unrecognised forward hook" in n.message for n in report.notes)
+
+
+@pytest.mark.skipif(CHECKPOINTING_HOOKS_INPUTS, reason="transformers 5's default checkpointing is non-reentrant")
+def test_transformers_4_default_checkpointing_on_a_vit_is_reported_and_really_gets_no_grad() -> None:
+    model = _ckpt(wrapped("vit"))
+    assert run(model, "LORA504").codes == {"LORA504"}
+    assert not any(g is not None for g in vit_step(model).values())
 
 
 @pytest.mark.parametrize("bits", [4, 8])
@@ -260,9 +275,12 @@ def test_a_prepared_kbit_base_keeps_a_working_hook_after_disable_input_require_g
     from peft import prepare_model_for_kbit_training
 
     model = lora(prepare_model_for_kbit_training(llama_kbit(bits)))
-    assert model.base_model.model.is_activation_checkpointing
+    assert checkpointing_on(model.base_model.model)
     assert not run(model, "LORA504").findings
-    model.disable_input_require_grads()
+    remove_input_grad_hook(model)
+    if not CHECKPOINTING_HOOKS_INPUTS:  # 4.x: prepare_model_for_kbit_training's hook was the only one
+        assert run(model, "LORA504").codes == {"LORA504"}
+        return
     assert not run(model, "LORA504").findings
     grads = llama_step(model)
     assert grads and all(g is not None for g in grads.values())
