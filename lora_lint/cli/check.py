@@ -123,7 +123,7 @@ def _drain(setups: list[Setup], progress: Progress) -> Iterator[Setup]:
 @click.option("--model", "model_dir", type=click.Path(exists=True, file_okay=False), help="Base model folder (config.json; weights optional).")
 @click.option("--lora-config", type=click.Path(exists=True), help="LoraConfig kwargs as JSON or YAML, or an adapter folder; needs --model.")
 @click.option("--lock", type=click.Path(exists=True, dir_okay=False), help="Compare saved adapters against this lock file.")
-@click.option("-f", "--format", "fmt", default="text", show_default=True, help="text, json, sarif or github (or a plugin's format).")
+@click.option("-f", "--format", "fmt", default="text", show_default=True, help="text, json, json-lines, sarif, github, gitlab or junit (or a plugin's format).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write the report to FILE instead of stdout.")
 @click.option("--select", multiple=True, help="Only these codes or prefixes, comma-separated (LORA1,LORA301).")
 @click.option("--ignore", multiple=True, help="Skip these codes or prefixes.")
@@ -227,7 +227,10 @@ def check(
         finally:
             progress.done()
     report = dataclasses.replace(relative_paths(report, cwd), fail_on=settings.fail_on)
-    meta = ReportMeta(version=__version__, targets=report.targets, rules=registry.rules, root=cwd)
+    from lora_lint.engine import selected_rules
+
+    checked = tuple(r.code for r in selected_rules(registry.rules.values(), settings))
+    meta = ReportMeta(version=__version__, targets=report.targets, rules=registry.rules, root=cwd, checked=checked)
     with contextlib.ExitStack() as stack:
         stream: IO[str] = sys.stdout if output is None else stack.enter_context(open(output, "w", encoding="utf-8"))
         use_color = {"always": True, "never": False}.get(color) if output is None else False

@@ -24,6 +24,8 @@ class ReportMeta:
     rules: Mapping[str, type[Rule]] = field(default_factory=dict)
     #: the folder paths are shown relative to (the working directory); SARIF's %SRCROOT%
     root: Path = field(default_factory=Path.cwd)
+    #: the codes of the rules that ran (junit shows a passing testcase for each); empty: unknown
+    checked: tuple[str, ...] = ()
 
 
 class Reporter:
