@@ -9,6 +9,7 @@ from lora_lint.findings import Basis, Finding, Severity
 from lora_lint.hookspecs import RegisterRule
 from lora_lint.plugins import hookimpl
 from lora_lint.rules._base import Needs, Rule
+from lora_lint.wording import plural, verb
 
 if TYPE_CHECKING:
     from lora_lint.context import RuleContext
@@ -55,7 +56,7 @@ class AdapterNonfinite(Rule):
             more = f" and {len(bad) - 3} more" if len(bad) > 3 else ""
             yield self.finding(
                 ctx,
-                f"{len(bad)} tensor(s) of adapter {adapter.name!r} hold NaN/Inf: {shown}{more}; "
+                f"{plural(len(bad), 'tensor')} of adapter {adapter.name!r} {verb(len(bad), 'holds')} NaN/Inf: {shown}{more}; "
                 "every output of these layers becomes NaN once the adapter is loaded",
                 adapter=adapter.name,
                 parameter=bad[0][0].saved.name,
