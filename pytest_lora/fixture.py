@@ -9,6 +9,7 @@ from typing import Any, final
 from lora_lint.api import lint
 from lora_lint.report import Report
 from lora_lint.settings import Settings
+from pytest_lora.properties import record_findings
 
 
 @final
@@ -52,6 +53,7 @@ class LoraLint:
             settings=self.settings,
             **kwargs,
         )
+        record_findings(report)
         return dataclasses.replace(report, fail_on=self.settings.fail_on)
 
     @property
