@@ -135,6 +135,8 @@ def _drain(setups: list[Setup], progress: Progress) -> Iterator[Setup]:
 @click.option("--load-in-8bit", is_flag=True, help="Load --model weights in 8-bit through bitsandbytes.")
 @click.option("--load-in-4bit", is_flag=True, help="Load --model weights in 4-bit NF4 (the QLoRA recipe).")
 @click.option("--color", type=click.Choice(("auto", "always", "never")), default="auto", show_default=True, help="Colour text output.")
+@click.option("--statistics", is_flag=True, help="Print how many findings each code has instead of the findings.")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 whatever is found (same as --fail-on never).")
 @click.pass_context
 def check(
     ctx: click.Context,
@@ -154,6 +156,8 @@ def check(
     load_in_8bit: bool,
     load_in_4bit: bool,
     color: str,
+    statistics: bool,
+    exit_zero: bool,
 ) -> None:
     """Lint LoRA setups before training.
 
@@ -178,7 +182,7 @@ def check(
         select=_codes(select),
         ignore=_codes(ignore),
         extend_select=_codes(extend_select),
-        fail_on=fail_on,
+        fail_on="never" if exit_zero else fail_on,
         probe=probe,
         device=device,
         intent=intent,
@@ -234,5 +238,10 @@ def check(
     with contextlib.ExitStack() as stack:
         stream: IO[str] = sys.stdout if output is None else stack.enter_context(open(output, "w", encoding="utf-8"))
         use_color = {"always": True, "never": False}.get(color) if output is None else False
-        render(registry.reporters[fmt](stream, color=use_color), report, meta)
+        if statistics:
+            from lora_lint.cli.statistics import statistics_table
+
+            stream.write(statistics_table(report) + "\n" if report.findings else "")
+        else:
+            render(registry.reporters[fmt](stream, color=use_color), report, meta)
     ctx.exit(report.exit_code(settings.fail_on))
