@@ -90,6 +90,7 @@ def assert_matches_lock(model_or_path: Any, lock: str | os.PathLike[str]) -> Non
     """
     __tracebackhide__ = True
     from lora_lint import lock as locks
+    from pytest_lora.lock_updates import update_lock
 
     item = current_item()
     path = Path(lock)
@@ -98,9 +99,7 @@ def assert_matches_lock(model_or_path: Any, lock: str | os.PathLike[str]) -> Non
     state = run_state(item.config) if item is not None else None
     try:
         if state is not None and state.update_locks:
-            if not _lock_holds(model_or_path, path):
-                path.parent.mkdir(parents=True, exist_ok=True)
-                state.written_locks.append(locks.write_lock(model_or_path, path))
+            update_lock(state, model_or_path, path, _lock_holds)
             return
         if not path.is_file():
             raise AssertionError(

@@ -8,6 +8,7 @@ from typing import Any, final
 from lora_lint.api import lint
 from lora_lint.report import Report
 from lora_lint.settings import Settings
+from pytest_lora.properties import record_findings
 
 
 @final
@@ -40,7 +41,7 @@ class LoraLint:
         Arguments given here win over the marker, which wins over options, ini keys and
         ``[tool.lora-lint]``; ``probe=None`` follows ``--lora-no-probe``.
         """
-        return lint(
+        report = lint(
             model,
             batch,
             optimizer,
@@ -51,6 +52,8 @@ class LoraLint:
             settings=self.settings,
             **kwargs,
         )
+        record_findings(report)
+        return report
 
     @property
     def fail_on(self) -> str:

@@ -12,7 +12,11 @@ from lora_lint.settings import FAIL_ON_CHOICES
 from pytest_lora.factories import LoraFactoriesFile, include_ini_file
 from pytest_lora.fixture import LoraLint
 from pytest_lora.header import header_line
+from pytest_lora.lock_updates import WORKER_KEY, merge_worker_locks
 from pytest_lora.state import CURRENT_ITEM, STATE_KEY, build_state, node_settings, run_state
+
+#: the key a worker's list of tests that used lora-lint travels under to the controller
+USED_KEY = "lora_lint_used_by"
 
 MARKER_HELP = (
     "lora(select=None, ignore=None, fail_on=None, device=None): lora-lint settings for this test's "
@@ -69,8 +73,10 @@ def pytest_configure(config: pytest.Config) -> None:
     include_ini_file(config)
 
 
-def pytest_report_header(config: pytest.Config) -> str:
-    return header_line(run_state(config).settings)
+def pytest_report_header(config: pytest.Config) -> str | None:
+    """The settings line up front only when ``lora_factories`` makes lint items; else after the tests that used it."""
+    state = run_state(config)
+    return header_line(state.settings) if state.factories else None
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
@@ -81,7 +87,11 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Col
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
-    written = run_state(config).written_locks
+    state = run_state(config)
+    if state.used_by and not state.factories and config.get_verbosity() >= 0:
+        terminalreporter.write_sep("-", "lora-lint")
+        terminalreporter.write_line(header_line(state.settings))
+    written = state.written_locks
     if written:
         terminalreporter.write_sep("-", f"lora-lint: {len(written)} lock(s) written (--lora-update-locks)")
         for path in written:
@@ -89,8 +99,28 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: p
             terminalreporter.write_line(f"  {shown}")
 
 
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """On a pytest-xdist worker: hand what this worker wrote and used to the controller."""
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        state = run_state(session.config)
+        workeroutput[WORKER_KEY] = [str(p) for p in state.written_locks]
+        workeroutput[USED_KEY] = sorted(state.used_by)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:
+    """On the pytest-xdist controller: gather each worker's written locks and use for the summary."""
+    output = getattr(node, "workeroutput", {})
+    state = run_state(node.config)
+    merge_worker_locks(state, output)
+    state.used_by.update(output.get(USED_KEY, ()))
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_protocol(item: pytest.Item) -> Generator[None, Any, None]:
+    if "lora_lint" in getattr(item, "fixturenames", ()):
+        run_state(item.config).used_by.add(item.nodeid)
     token = CURRENT_ITEM.set(item)
     try:
         yield

@@ -30,6 +30,8 @@ class LoraRunState:
     rootpath: Path = Path(".")
     #: lock files ``assert_matches_lock`` wrote under ``--lora-update-locks``, for the summary
     written_locks: list[Path] = field(default_factory=list)
+    #: the tests that used lora-lint (fixture or helpers); the settings line is shown only when any did
+    used_by: set[str] = field(default_factory=set)
 
 
 STATE_KEY = pytest.StashKey[LoraRunState]()
@@ -89,6 +91,7 @@ def current_item() -> pytest.Item | None:
     item = CURRENT_ITEM.get()
     if item is None or STATE_KEY not in item.config.stash:
         return None
+    run_state(item.config).used_by.add(item.nodeid)
     return item
 
 

@@ -79,7 +79,7 @@ def check_selectors(settings: Settings, registry: Registry) -> None:
 @click.option("--model", "model_dir", type=click.Path(exists=True, file_okay=False), help="Base model folder (config.json; weights optional).")
 @click.option("--lora-config", type=click.Path(exists=True), help="LoraConfig kwargs as JSON or YAML, or an adapter folder; needs --model.")
 @click.option("--lock", type=click.Path(exists=True, dir_okay=False), help="Compare saved adapters against this lock file.")
-@click.option("-f", "--format", "fmt", default="text", show_default=True, help="text, json, sarif or github (or a plugin's format).")
+@click.option("-f", "--format", "fmt", default="text", show_default=True, help="text, json, json-lines, sarif, github, gitlab or junit (or a plugin's format).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write the report to FILE instead of stdout.")
 @click.option("--select", multiple=True, help="Only these codes or prefixes, comma-separated (LORA1,LORA301).")
 @click.option("--ignore", multiple=True, help="Skip these codes or prefixes.")
@@ -91,6 +91,8 @@ def check_selectors(settings: Settings, registry: Registry) -> None:
 @click.option("--load-in-8bit", is_flag=True, help="Load --model weights in 8-bit through bitsandbytes.")
 @click.option("--load-in-4bit", is_flag=True, help="Load --model weights in 4-bit NF4 (the QLoRA recipe).")
 @click.option("--color", type=click.Choice(("auto", "always", "never")), default="auto", show_default=True, help="Colour text output.")
+@click.option("--statistics", is_flag=True, help="Print how many findings each code has instead of the findings.")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 whatever is found (same as --fail-on never).")
 @click.pass_context
 def check(
     ctx: click.Context,
@@ -110,6 +112,8 @@ def check(
     load_in_8bit: bool,
     load_in_4bit: bool,
     color: str,
+    statistics: bool,
+    exit_zero: bool,
 ) -> None:
     """Lint LoRA setups before training.
 
@@ -135,7 +139,7 @@ def check(
         select=_codes(select),
         ignore=_codes(ignore),
         extend_select=_codes(extend_select),
-        fail_on=fail_on,
+        fail_on="never" if exit_zero else fail_on,
         probe=probe,
         device=device,
         intent=intent,
@@ -177,9 +181,17 @@ def check(
             report = linter.lint(targets, settings, options, root=cwd)
         finally:
             progress.done()
-    meta = ReportMeta(version=__version__, targets=report.targets, rules=registry.rules, root=cwd)
+    from lora_lint.engine import selected_rules
+
+    checked = tuple(r.code for r in selected_rules(registry.rules.values(), settings))
+    meta = ReportMeta(version=__version__, targets=report.targets, rules=registry.rules, root=cwd, checked=checked)
     with contextlib.ExitStack() as stack:
         stream: IO[str] = sys.stdout if output is None else stack.enter_context(open(output, "w", encoding="utf-8"))
         use_color = {"always": True, "never": False}.get(color) if output is None else False
-        render(registry.reporters[fmt](stream, color=use_color), report, meta)
+        if statistics:
+            from lora_lint.cli.statistics import statistics_table
+
+            stream.write(statistics_table(report) + "\n" if report.findings else "")
+        else:
+            render(registry.reporters[fmt](stream, color=use_color), report, meta)
     ctx.exit(report.exit_code())

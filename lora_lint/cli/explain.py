@@ -28,8 +28,14 @@ def find_rule(query: str, rules: list[type[Rule]]) -> type[Rule]:
     raise UsageError(f"unknown rule {query!r}{hint}; `lora-lint rules` lists them all")
 
 
-def explanation(rule: type[Rule]) -> str:
-    """Title, metadata, every ``## Section`` of the docstring in order, and the default fix."""
+EXPLAIN_FORMATS = ("text", "markdown")
+
+
+def explanation(rule: type[Rule], fmt: str = "markdown", width: int | None = None) -> str:
+    """Title, metadata, every ``## Section`` of the docstring in order, and the default fix.
+
+    ``markdown`` is the docstring as written; ``text`` renders it for a terminal of ``width`` columns.
+    """
     from lora_lint.rules._base import NEED_LABELS, Needs
 
     needs = [label for flag, label in NEED_LABELS.items() if flag in rule.needs and flag is not Needs.NONE]
@@ -42,12 +48,25 @@ def explanation(rule: type[Rule]) -> str:
     for title, body in rule.docs().items():
         parts += ["", f"## {title}", body]
     parts += ["", "## Fix", rule.hint]
-    return "\n".join(parts)
+    markdown = "\n".join(parts)
+    if fmt == "markdown":
+        return markdown
+    from lora_lint.cli.terminal import render_markdown, terminal_width
+
+    return render_markdown(markdown, width or terminal_width())
 
 
 @click.command()
 @click.argument("code")
-def explain(code: str) -> None:
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(EXPLAIN_FORMATS),
+    default="text",
+    show_default=True,
+    help="text for a terminal, or the rule's Markdown as written.",
+)
+def explain(code: str, fmt: str) -> None:
     """Explain a rule: what it checks, why it breaks training, a bad and a good example, the fix.
 
     CODE is a rule code (LORA101) or name (target-unmatched).
@@ -58,7 +77,7 @@ def explain(code: str) -> None:
         from lora_lint.cli.rules import registered_rules
 
         rule = find_rule(code, registered_rules())
-    click.echo(explanation(rule))
+    click.echo(explanation(rule, fmt))
 
 
 def builtin_candidates(query: str) -> list[type[Rule]]:

@@ -39,8 +39,8 @@ def rule_infos() -> list[RuleInfo]:
     return [RuleInfo(r.code, r.name, r.severity.label, r.summary()) for r in registered_rules()]
 
 
-def rules_table(rules: list[RuleInfo], fmt: str = "text") -> str:
-    """The rules as a text table, a Markdown table (the README's) or JSON."""
+def rules_table(rules: list[RuleInfo], fmt: str = "text", width: int | None = None) -> str:
+    """The rules as a text table wrapped to ``width`` (the terminal's), a Markdown table (the README's) or JSON."""
     rows = [(r.code, r.name, r.severity, r.summary) for r in rules]
     if fmt == "json":
         import json
@@ -51,11 +51,17 @@ def rules_table(rules: list[RuleInfo], fmt: str = "text") -> str:
         lines = ["| code | name | severity | what it finds |", "|---|---|---|---|"]
         lines += [f"| {code} | {name} | {sev} | {summary.replace('|', '&#124;')} |" for code, name, sev, summary in rows]
         return "\n".join(lines)
+    from lora_lint.cli.terminal import terminal_width, wrap
+
     header = ("code", "name", "severity", "summary")
     widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(3)]
+    lead = sum(widths) + 2 * 3
+    room = max((width or terminal_width()) - lead, 30)
     lines = []
     for row in [header, *rows]:
-        lines.append("  ".join(str(row[i]).ljust(widths[i]) for i in range(3)) + "  " + row[3])
+        summary = wrap(row[3], room)
+        lines.append("  ".join(str(row[i]).ljust(widths[i]) for i in range(3)) + "  " + summary[0])
+        lines += [" " * lead + more for more in summary[1:]]
     return "\n".join(line.rstrip() for line in lines)
 
 
@@ -66,7 +72,7 @@ def rules_table(rules: list[RuleInfo], fmt: str = "text") -> str:
     type=click.Choice(RULE_FORMATS),
     default="text",
     show_default=True,
-    help="text table, Markdown table (as in the README) or JSON.",
+    help="text table wrapped to the terminal, Markdown table (as in the README) or JSON.",
 )
 def rules(fmt: str) -> None:
     """List every rule: code, name, default severity and what it finds."""

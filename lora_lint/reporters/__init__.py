@@ -7,4 +7,7 @@ BUILTIN_REPORTER_MODULES: tuple[str, ...] = (
     "lora_lint.reporters.json",
     "lora_lint.reporters.sarif",
     "lora_lint.reporters.github",
+    "lora_lint.reporters.junit",
+    "lora_lint.reporters.gitlab",
+    "lora_lint.reporters.json_lines",
 )

@@ -24,6 +24,8 @@ class ReportMeta:
     rules: Mapping[str, type[Rule]] = field(default_factory=dict)
     #: the folder paths are shown relative to (the working directory); SARIF's %SRCROOT%
     root: Path = field(default_factory=Path.cwd)
+    #: the codes of the rules that ran (junit shows a passing testcase for each); empty: unknown
+    checked: tuple[str, ...] = ()
 
 
 class Reporter:
@@ -89,8 +91,22 @@ def display_path(file: str, root: Path) -> str:
 
 
 def render(reporter: Reporter, report: Report, meta: ReportMeta) -> None:
-    """Run one reporter's whole lifecycle over a report."""
+    """Run one reporter's whole lifecycle over a report, its hints spelled for the command line."""
+    report = command_line_wording(report)
     reporter.start(meta)
     for finding in report.findings:
         reporter.add(finding)
     reporter.finish(report)
+
+
+def command_line_wording(report: Report) -> Report:
+    """Hints and notes as a ``lora-lint check`` user types them (``--intent inference``, not ``intent="inference"``)."""
+    import dataclasses
+
+    from lora_lint.wording import for_command_line
+
+    findings = tuple(
+        dataclasses.replace(f, hint=for_command_line(f.hint), message=for_command_line(f.message)) for f in report.findings
+    )
+    notes = tuple(dataclasses.replace(n, message=for_command_line(n.message)) for n in report.notes)
+    return dataclasses.replace(report, findings=findings, notes=notes)

@@ -110,7 +110,7 @@ class SarifReporter(Reporter):
             "level": _LEVELS[finding.severity],
             "message": {"text": text},
             "locations": [location],
-            "partialFingerprints": {"loraLintFinding/v1": _fingerprint(finding)},
+            "partialFingerprints": {"loraLintFinding/v1": fingerprint(finding)},
             "properties": properties,
         }
 
@@ -121,7 +121,7 @@ class SarifReporter(Reporter):
         return {"uri": shown, "uriBaseId": ROOT_ID}
 
 
-def _fingerprint(finding: Finding) -> str:
+def fingerprint(finding: Finding) -> str:
     """Stable across runs and line moves: what fired where, not the message wording."""
     loc = finding.location
     key = "|".join(str(x or "") for x in (finding.code, finding.target, loc.module, loc.parameter, loc.adapter, loc.setting))

@@ -12,6 +12,7 @@ from lora_lint.hookspecs import RegisterRule
 from lora_lint.plugins import hookimpl
 from lora_lint.rules._base import Needs, Rule
 from lora_lint.text import shorten
+from lora_lint.wording import plural, verb
 
 if TYPE_CHECKING:
     from lora_lint.context import RuleContext
@@ -75,7 +76,7 @@ class ModulesToSaveOvermatch(Rule):
         spellings = {k: saved_spelling(k, keys) for k in entry.matches}
         parts = []
         if len(exact) > 1:
-            parts.append(f"{len(exact)} modules named {text!r} ({_few(exact)})")
+            parts.append(f"{plural(len(exact), 'module')} named {text!r} ({_few(exact)})")
         elif exact:
             parts.append(exact[0])
         if partial:
@@ -90,7 +91,7 @@ class ModulesToSaveOvermatch(Rule):
         severity = None
         meant = exact or partial
         alone = [tail for k in meant if (tail := spellings[k])]
-        hint = f"Use {sorted(set(alone))!r} to wrap only the module(s) you mean." if alone else self.hint
+        hint = f"Use {sorted(set(alone))!r} to wrap only the {'module' if len(set(alone)) == 1 else 'modules'} you mean." if alone else self.hint
         if len(exact) > 1 and not partial and alone:
             hint = f"To wrap one of them, name it by a longer path (e.g. {alone[0]!r}); to wrap all, keep the entry."
         if overlap and not (partial or len(entry.matches) > 1):
@@ -102,7 +103,7 @@ class ModulesToSaveOvermatch(Rule):
                 message += "it gets both a LoRA layer and a full trainable copy, which conflict"
             hint = f"Remove {text!r} from modules_to_save or from target_modules, whichever you did not mean."
         elif overlap:
-            message += f"; {_few(overlap)} also matched by target_modules get(s) no LoRA adapter"
+            message += f"; {_few(overlap)} also matched by target_modules {verb(len(overlap), 'gets')} no LoRA adapter"
         elif entry.from_default:
             message += " (peft adds this entry itself for the task type)"
             severity = Severity.INFO

@@ -11,6 +11,7 @@ from lora_lint.hookspecs import RegisterRule
 from lora_lint.plugins import hookimpl
 from lora_lint.rules._base import Needs, Rule
 from lora_lint.text import shorten
+from lora_lint.wording import plural
 
 if TYPE_CHECKING:
     from lora_lint.context import RuleContext
@@ -76,7 +77,7 @@ class TargetOverbroad(Rule):
         groups: dict[str, list[str]],
         towers: Sequence[str],
     ) -> Finding:
-        shown = "; ".join(f"{t}: {len(groups[t])} module(s), e.g. {groups[t][0]}" for t in towers)
+        shown = "; ".join(f"{t}: {plural(len(groups[t]), 'module')}, e.g. {groups[t][0]}" for t in towers)
         keep = next(t for t in parts.towers if str(t) == towers[-1])
         leaves = sorted({k.rsplit(".", 1)[-1] for k in groups[towers[-1]]})
         inner = leaves[0] if len(leaves) == 1 else "(" + "|".join(leaves) + ")"
@@ -113,7 +114,7 @@ class TargetOverbroad(Rule):
             setting = "target_modules"
         return self.finding(
             ctx,
-            f"the adapter's targets include {len(routers)} MoE router gate(s) ({shown}); "
+            f"the adapter's targets include {plural(len(routers), 'MoE router gate')} ({shown}); "
             "an adapter there changes how tokens are routed to experts",
             adapter=adapter,
             setting=setting,

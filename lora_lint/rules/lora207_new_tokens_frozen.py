@@ -9,6 +9,7 @@ from lora_lint.findings import Basis, Finding, Severity
 from lora_lint.hookspecs import RegisterRule
 from lora_lint.plugins import hookimpl
 from lora_lint.rules._base import Needs, Rule
+from lora_lint.wording import plural, verb
 
 if TYPE_CHECKING:
     from lora_lint.context import RuleContext
@@ -67,7 +68,7 @@ class NewTokensFrozen(Rule):
         emb = vocab.embedding or "the input embeddings"
         short_emb = emb.rsplit(".", 1)[-1]
         short_head = (vocab.head or "lm_head").rsplit(".", 1)[-1]
-        added = f"{len(new)} tokens were added (ids {_ranges(list(new))})"
+        added = f"{plural(len(new), 'token')} {verb(len(new), 'was')} added (ids {_ranges(list(new))})"
         if covered:
             added += f" and trainable_token_indices covers only {covered} of them: ids {_ranges(uncovered)}"
         else:

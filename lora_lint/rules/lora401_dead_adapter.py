@@ -11,6 +11,7 @@ from lora_lint.plugins import hookimpl
 from lora_lint.probe.expect import live_slots
 from lora_lint.probe.result import ADAPTER_CAUSES, DeadCause, SlotProbe
 from lora_lint.rules._base import Needs, Rule
+from lora_lint.wording import plural
 
 if TYPE_CHECKING:
     from lora_lint.context import RuleContext
@@ -106,7 +107,7 @@ class DeadAdapter(Rule):
         unreached = [s for s in dead if probe.unreached(s)]
         if unreached:
             ctx.note(
-                f"{len(unreached)} adapter layer(s) outside the synthetic batch's reach were not checked "
+                f"{plural(len(unreached), 'adapter layer')} outside the synthetic batch's reach were not checked "
                 f"(e.g. {unreached[0].path}): {probe.batch}; pass a batch that feeds every tower",
                 self.code,
             )

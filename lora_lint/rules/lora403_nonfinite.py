@@ -10,6 +10,7 @@ from lora_lint.hookspecs import RegisterRule
 from lora_lint.plugins import hookimpl
 from lora_lint.rules._base import Needs, Rule
 from lora_lint.text import shorten
+from lora_lint.wording import plural
 
 if TYPE_CHECKING:
     from lora_lint.context import RuleContext
@@ -60,7 +61,7 @@ class Nonfinite(Rule):
             parts.append(f"outputs {_some(probe.nonfinite_outputs)}")
         grads = probe.nonfinite_grads
         if grads:
-            parts.append(f"the gradients of {len(grads)} tensor(s) ({_some(grads)})")
+            parts.append(f"the gradients of {plural(len(grads), 'tensor')} ({_some(grads)})")
         if not parts:
             return
         weights = probe.nonfinite_weights

@@ -10,6 +10,7 @@ from lora_lint.hookspecs import RegisterRule
 from lora_lint.plugins import hookimpl
 from lora_lint.rules._base import Needs, Rule
 from lora_lint.text import shorten
+from lora_lint.wording import plural
 
 if TYPE_CHECKING:
     from lora_lint.context import RuleContext
@@ -73,7 +74,7 @@ class CheckpointingNoInputGrad(Rule):
         if inputs.other_hooks:
             ctx.note(
                 f"{self.code} not reported: reentrant checkpointing is on with frozen input embeddings, but "
-                f"{inputs.other_hooks} unrecognised forward hook(s) on them may make inputs require grad",
+                f"{plural(inputs.other_hooks, 'unrecognised forward hook')} on them may make inputs require grad",
                 self.code,
             )
             return

@@ -10,6 +10,7 @@ from lora_lint.hookspecs import RegisterRule
 from lora_lint.plugins import hookimpl
 from lora_lint.rules._base import Needs, Rule
 from lora_lint.text import shorten
+from lora_lint.wording import plural, verb
 
 if TYPE_CHECKING:
     from lora_lint.context import RuleContext
@@ -55,7 +56,7 @@ class AdapterNonfinite(Rule):
             shown = shorten(f"{t.saved.name} ({v.nan} NaN, {v.inf} Inf)" for t, v in bad)
             yield self.finding(
                 ctx,
-                f"{len(bad)} tensor(s) of adapter {adapter.name!r} hold NaN/Inf: {shown}; "
+                f"{plural(len(bad), 'tensor')} of adapter {adapter.name!r} {verb(len(bad), 'holds')} NaN/Inf: {shown}; "
                 "every output of these layers becomes NaN once the adapter is loaded",
                 adapter=adapter.name,
                 parameter=bad[0][0].saved.name,

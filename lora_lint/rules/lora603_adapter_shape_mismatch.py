@@ -10,6 +10,7 @@ from lora_lint.hookspecs import RegisterRule
 from lora_lint.plugins import hookimpl
 from lora_lint.rules._base import Needs, Rule
 from lora_lint.text import shorten
+from lora_lint.wording import plural, verb
 
 if TYPE_CHECKING:
     from lora_lint.context import RuleContext
@@ -79,7 +80,7 @@ class AdapterShapeMismatch(Rule):
             field = "rank_pattern" if adapter.config.get("rank_pattern") else "r"
             yield self.finding(
                 ctx,
-                f"{len(wrong)} layer(s) of adapter {adapter.name!r} do not fit adapter_config.json: {shown}. "
+                f"{plural(len(wrong), 'layer')} of adapter {adapter.name!r} {verb(len(wrong), 'does')} not fit adapter_config.json: {shown}. "
                 "peft builds layers from the config, so loading fails with a size mismatch",
                 adapter=adapter.name,
                 module=wrong[0][0],
@@ -105,7 +106,7 @@ class AdapterShapeMismatch(Rule):
     def _untargeted(self, ctx: RuleContext, adapter: Any, modules: list[str], targets: Any) -> Finding:
         return self.finding(
             ctx,
-            f"adapter {adapter.name!r} holds tensors for {len(modules)} layer(s) that target_modules {targets!r} "
+            f"adapter {adapter.name!r} holds tensors for {plural(len(modules), 'layer')} that target_modules {targets!r} "
             f"does not select (e.g. {modules[0]}): peft creates no layer for them and skips the tensors on load",
             adapter=adapter.name,
             module=modules[0],
@@ -132,7 +133,7 @@ class AdapterShapeMismatch(Rule):
             shown = "; ".join(f"{m}: {why}" for m, why in sizes[:3])
             yield self.finding(
                 ctx,
-                f"{len(sizes)} saved tensor(s) of adapter {adapter.name!r} do not fit the layers of {arch}: {shown}. "
+                f"{plural(len(sizes), 'saved tensor')} of adapter {adapter.name!r} {verb(len(sizes), 'does')} not fit the layers of {arch}: {shown}. "
                 "The adapter was trained on a model with other layer sizes; loading fails",
                 adapter=adapter.name,
                 module=sizes[0][0],
@@ -151,7 +152,7 @@ class AdapterShapeMismatch(Rule):
         if missing and saved_modules:
             yield self.finding(
                 ctx,
-                f"adapter_config.json of adapter {adapter.name!r} targets {len(missing)} layer(s) of {arch} that the "
+                f"adapter_config.json of adapter {adapter.name!r} targets {plural(len(missing), 'layer')} of {arch} that the "
                 f"file has no tensors for (e.g. {missing[0]}): they load untrained (lora_B = 0)",
                 adapter=adapter.name,
                 module=missing[0],

@@ -120,7 +120,7 @@ def test_patterns_and_layer_filters_are_applied_without_torch(pattern_adapter: P
     messages = [f["message"] for f in json.loads(result["out"])["findings"] if f["code"] == "LORA603"]
     # rank_pattern gives layer 1's q_proj r=4 (saved with 8); layers_to_transform=[1] leaves layer 0's tensors out
     assert any("model.layers.1.self_attn.q_proj (saved with rank 8, config gives r=4)" in m for m in messages)
-    assert any("2 layer(s)" in m and "model.layers.0.self_attn.q_proj" in m for m in messages)
+    assert any("2 layers" in m and "model.layers.0.self_attn.q_proj" in m for m in messages)
 
 
 @pytest.mark.parametrize(

@@ -47,7 +47,7 @@ BAD = [
     ("fail-on", ["--fail-on", "sometimes", "train.py:raises"], CHECK + "Invalid value for '--fail-on': 'sometimes' is not one of 'error', 'warning', 'info', 'never'."),
     ("intent", ["--intent", "eval", "train.py:raises"], CHECK + "Invalid value for '--intent': 'eval' is not one of 'training', 'inference'."),
     ("device", ["--device", "tpu", "train.py:raises"], PREFIX + "device must be auto, cpu, cuda or cuda:N, not 'tpu'"),
-    ("format", ["--format", "xml", "train.py:raises"], PREFIX + "unknown format 'xml': use one of github, json, sarif, text"),
+    ("format", ["--format", "xml", "train.py:raises"], PREFIX + "unknown format 'xml': use one of github, gitlab, json, json-lines, junit, sarif, text"),
     ("select-shape", ["--select", "E501", "train.py:raises"], PREFIX + "select: 'E501' is not a rule code or prefix (e.g. LORA101, LORA1, LORA)"),
     ("select-none", ["--select", "LORA9", "train.py:raises"], PREFIX + "select: 'LORA9' matches no rule; `lora-lint rules` lists them"),
     ("ignore-none", ["--ignore", "LORA199", "train.py:raises"], PREFIX + "ignore: 'LORA199' matches no rule; `lora-lint rules` lists them"),

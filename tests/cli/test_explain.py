@@ -12,20 +12,36 @@ from lora_lint.rules._base import REQUIRED_SECTIONS
 from tests.cli.conftest import run_cli
 
 
-def test_explain_prints_the_docstring_sections_as_written_and_the_fix() -> None:
-    run = run_cli("explain", "LORA101")
+def test_explain_markdown_prints_the_docstring_sections_as_written_and_the_fix() -> None:
+    run = run_cli("explain", "LORA101", "--format", "markdown")
     assert run.rc == 0, run.err
     rule = next(r for r in registered_rules() if r.code == "LORA101")
-    assert run.out == explanation(rule) + "\n"
+    assert run.out == explanation(rule, "markdown") + "\n"
     assert run.out.startswith("# LORA101 target-unmatched\n")
     for section in REQUIRED_SECTIONS:
         assert f"\n## {section}\n{rule.docs()[section]}\n" in run.out
     assert run.out.endswith(f"## Fix\n{rule.hint}\n")
 
 
+def test_explain_renders_for_a_terminal_headings_underlined_code_indented_no_markdown() -> None:
+    run = run_cli("explain", "LORA101", env={"COLUMNS": "80"})
+    assert run.rc == 0, run.err
+    rule = next(r for r in registered_rules() if r.code == "LORA101")
+    assert run.out == explanation(rule, "text", width=80) + "\n"
+    lines = run.out.splitlines()
+    assert lines[:2] == ["LORA101 target-unmatched", "=" * len("LORA101 target-unmatched")]
+    assert "What it does\n------------\n" in run.out
+    assert '    LoraConfig(r=8, lora_alpha=16, target_modules=["q_proj", "value"])  # Llama has no "value"' in lines
+    assert "```" not in run.out and "`" not in run.out and "## " not in run.out
+    assert "peft raises only when no entry matches." in run.out  # emphasis marks dropped
+    prose = [line for line in lines if not line.startswith("    ")]
+    assert max(len(line) for line in prose) <= 80
+    assert lines[-3:] == ["Fix", "---", rule.hint]
+
+
 @pytest.mark.parametrize("query", ["lora101", "target-unmatched"])
 def test_explain_accepts_a_lowercase_code_or_the_rule_name(query: str) -> None:
-    run = run_cli("explain", query)
+    run = run_cli("explain", query, "--format", "markdown")
     assert run.rc == 0
     assert run.out.startswith("# LORA101 target-unmatched")
 

@@ -1,4 +1,4 @@
-"""Exact machine output (golden files for json, sarif and github), SARIF validity, colour and progress."""
+"""Exact machine output (golden files for every machine format), SARIF validity, colour and progress."""
 
 from __future__ import annotations
 
@@ -10,12 +10,14 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+import xmlschema
 
 from lora_lint import __version__
 from tests.cli.conftest import LORA_LINT, REPO, run_cli
 
 GOLDEN = Path(__file__).parent / "golden"
-SCHEMA = json.loads((REPO / "tests" / "reporters" / "data" / "sarif-schema-2.1.0.json").read_text())
+DATA = REPO / "tests" / "reporters" / "data"
+SCHEMA = json.loads((DATA / "sarif-schema-2.1.0.json").read_text())
 #: a factory with a wrong target and the 7B config on meta: findings, notes, two targets
 ARGS = (
     "check",
@@ -42,7 +44,17 @@ def assert_golden(name: str, text: str) -> None:
     assert text == path.read_text(), f"{name} differs; LORA_LINT_UPDATE_GOLDEN=1 rewrites it after review"
 
 
-@pytest.mark.parametrize(("fmt", "suffix"), [("json", "json"), ("sarif", "sarif"), ("github", "txt")])
+@pytest.mark.parametrize(
+    ("fmt", "suffix"),
+    [
+        ("json", "json"),
+        ("sarif", "sarif"),
+        ("github", "txt"),
+        ("junit", "junit.xml"),
+        ("gitlab", "gitlab.json"),
+        ("json-lines", "jsonl"),
+    ],
+)
 def test_machine_formats_match_their_golden_files_exactly(fmt: str, suffix: str) -> None:
     run = run_cli(*ARGS, "--format", fmt)
     assert run.rc == 1
@@ -53,6 +65,13 @@ def test_machine_formats_match_their_golden_files_exactly(fmt: str, suffix: str)
         jsonschema.Draft4Validator(SCHEMA).validate(log)
         for result in log["runs"][0]["results"]:
             assert result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+    if fmt == "junit":
+        xmlschema.XMLSchema(DATA / "junit.xsd").validate(run.out)
+    if fmt == "gitlab":
+        jsonschema.Draft7Validator(json.loads((DATA / "gitlab-code-quality.schema.json").read_text())).validate(json.loads(run.out))
+    if fmt == "json-lines":
+        lines = [json.loads(line) for line in run.out.splitlines()]
+        assert lines == json.loads(run_cli(*ARGS, "--format", "json").out)["findings"]
 
 
 def test_progress_goes_to_a_terminal_stderr_only_and_stdout_stays_the_report(tmp_path: Path) -> None:

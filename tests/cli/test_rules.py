@@ -14,15 +14,29 @@ README_END = "<!-- rules-table: end -->"
 
 
 def test_rules_prints_every_registered_rule_with_name_severity_and_summary() -> None:
-    run = run_cli("rules")
+    run = run_cli("rules", env={"COLUMNS": "120"})
     assert run.rc == 0, run.err
     rules = registered_rules()
-    assert run.out == rules_table(rule_infos()) + "\n"
+    assert run.out == rules_table(rule_infos(), width=120) + "\n"
     lines = run.out.splitlines()
     assert lines[0].split() == ["code", "name", "severity", "summary"]
-    assert [line.split()[0] for line in lines[1:]] == [r.code for r in rules]
+    assert [line.split()[0] for line in lines[1:] if not line.startswith(" ")] == [r.code for r in rules]
     row = next(line for line in lines if line.startswith("LORA101"))
-    assert re.match(r"LORA101\s+target-unmatched\s+error\s+Reports each `target_modules` entry", row)
+    assert re.match(r"LORA101\s+target-unmatched\s+error\s+Reports each target_modules entry", row)
+
+
+def test_rules_at_80_columns_fits_the_terminal_and_has_no_markdown_marks() -> None:
+    run = run_cli("rules", env={"COLUMNS": "80"})
+    assert run.rc == 0, run.err
+    lines = run.out.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    assert "`" not in run.out
+    # a wrapped summary continues under the summary column
+    start = lines[0].index("summary")
+    continued = [line for line in lines[1:] if line.startswith(" ")]
+    assert continued and all(line[:start].strip() == "" and line[start] != " " for line in continued)
+    codes = [line.split()[0] for line in lines[1:] if not line.startswith(" ")]
+    assert codes == [r.code for r in registered_rules()]
 
 
 def test_rules_json_lists_code_name_severity_summary() -> None:

@@ -92,7 +92,7 @@ def test_intent_inference_skips_training_only_rules_with_a_note(project: Path) -
     notes = [n["message"] for n in json.loads(out)["notes"]]
     training_only = [r.code for r in registered_rules() if r.training_only]
     if training_only:
-        assert any(n.startswith("skipped training-only rules for intent=inference") for n in notes)
+        assert any(n.startswith("skipped training-only rules for --intent inference") for n in notes)
 
 
 def test_output_file_receives_the_report_and_stdout_stays_empty(project: Path) -> None:

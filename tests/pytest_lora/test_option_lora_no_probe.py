@@ -30,7 +30,7 @@ def test_the_option_and_the_ini_key_turn_the_probe_off_in_the_fixture(lora_pytes
     )
     lora_pytester.runpytest("-s").stdout.fnmatch_lines(["*PROBE True*"])
     result = lora_pytester.runpytest("-s", "--lora-no-probe")
-    result.stdout.fnmatch_lines(["lora-lint * probe off (--lora-no-probe)*", "*PROBE False*"])
+    result.stdout.fnmatch_lines(["*PROBE False*", "lora-lint * probe off (--lora-no-probe)*"])
     lora_pytester.makeini("[pytest]\nlora_no_probe = true\n")
     lora_pytester.runpytest("-s").stdout.fnmatch_lines(["*PROBE False*"])
 

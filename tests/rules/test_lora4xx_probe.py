@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from lora_lint import Severity, lint
+from lora_lint.wording import plural
 from tests.probe.models import DetachedStem, NoGradStem, SkipsLayer, TrainsWithoutAdapter, build, mlp_batch
 from tests.probe.test_run import reentrant_checkpointing
 from tests.versions import CHECKPOINTING_HOOKS_INPUTS
@@ -282,6 +283,6 @@ def test_vision_tower_layers_a_text_only_batch_cannot_reach_are_noted_not_report
     report = lint(lora(tiny_llava(), target_modules=targets), select=PROBE_RULES)
     assert not report.findings, report.format_findings()
     (note,) = [n for n in report.notes if n.code == "LORA401"]
-    assert note.message.startswith(f"{unchecked} adapter layer(s) outside the synthetic batch's reach")
+    assert note.message.startswith(f"{plural(unchecked, 'adapter layer')} outside the synthetic batch's reach")
     assert "text only: no inputs for its vision tower" in note.message
     assert not report.attachments

@@ -129,7 +129,7 @@ def test_an_r_edited_after_training_does_not_fit_the_tensors(tmp_path: Path) -> 
     edit_config(folder, r=16)
     (finding,) = check(folder).findings
     assert finding.code == "LORA603"
-    assert "4 layer(s)" in finding.message and "saved with rank 8, config gives r=16" in finding.message
+    assert "4 layers" in finding.message and "saved with rank 8, config gives r=16" in finding.message
     assert finding.location.setting == "r: 16"
 
 
@@ -138,14 +138,14 @@ def test_rank_pattern_sets_the_rank_each_layer_is_checked_against(tmp_path: Path
     assert not check(tmp_path / "pattern").findings
     edit_config(tmp_path / "pattern", rank_pattern={})
     (finding,) = check(tmp_path / "pattern").findings
-    assert "2 layer(s)" in finding.message and "v_proj (saved with rank 4, config gives r=8)" in finding.message
+    assert "2 layers" in finding.message and "v_proj (saved with rank 4, config gives r=8)" in finding.message
 
 
 def test_tensors_of_layers_the_config_no_longer_targets(tmp_path: Path) -> None:
     folder = copy_tree(trained_llama(), tmp_path / "adapter")
     edit_config(folder, target_modules=["q_proj"])
     (finding,) = check(folder).findings
-    assert "2 layer(s) that target_modules ['q_proj'] does not select" in finding.message
+    assert "2 layers that target_modules ['q_proj'] does not select" in finding.message
 
 
 def test_with_the_base_layer_sizes_are_checked() -> None:
@@ -159,7 +159,7 @@ def test_with_the_base_targeted_layers_without_tensors_load_untrained(tmp_path: 
     folder = copy_tree(trained_llama(), tmp_path / "adapter")
     edit_config(folder, target_modules=["q_proj", "v_proj", "k_proj"])
     (finding,) = check(folder, model=str(llama_base_dir())).by_code("LORA603")
-    assert "targets 2 layer(s)" in finding.message and "self_attn.k_proj" in finding.message
+    assert "targets 2 layers" in finding.message and "self_attn.k_proj" in finding.message
 
 
 def test_a_sane_adapter_with_its_base_is_quiet() -> None:
