@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from lora_lint.facts.layers import LayerFacts
     from lora_lint.facts.model import ModelFacts
     from lora_lint.facts.parts import ModelParts
+    from lora_lint.facts.regression import RegressionFacts
     from lora_lint.facts.targeting import TargetingFacts
     from lora_lint.facts.training import TrainingFacts
 
@@ -160,3 +161,12 @@ class RuleContext:
         from lora_lint.facts.runs import collect_run
 
         return collect_run(self.setup)
+
+    # -- several processes: checkpoint regression and launch configuration ---------------------------
+
+    @cached_property
+    def regression(self) -> RegressionFacts:
+        """The latest checkpoint against the one before: lora_B re-zeroed, zero row blocks at shard boundaries."""
+        from lora_lint.facts.regression import collect_regression
+
+        return collect_regression(self.setup)

@@ -63,7 +63,7 @@ def validate_rule_class(rule: type) -> str | None:
             return f"missing class attribute {attr!r}"
     code = rule.code  # type: ignore[attr-defined]
     if not isinstance(code, str) or not CODE_RE.match(code):
-        return f"code {code!r} does not match LORA[1-6]dd"
+        return f"code {code!r} does not match LORA[1-8]dd"
     if code in RETIRED_CODES:
         return f"code {code} is retired ({RETIRED_CODES[code]}) and may not be reused"
     if not isinstance(rule.severity, Severity):  # type: ignore[attr-defined]
