@@ -13,9 +13,12 @@ from lora_lint.rules._base import Needs
 from lora_lint.settings import Settings
 
 if TYPE_CHECKING:
+    from lora_lint.facts.fsdp_units import FsdpUnits
+    from lora_lint.facts.launch import LaunchFacts
     from lora_lint.facts.layers import LayerFacts
     from lora_lint.facts.model import ModelFacts
     from lora_lint.facts.parts import ModelParts
+    from lora_lint.facts.placement import Placement
     from lora_lint.facts.regression import RegressionFacts
     from lora_lint.facts.targeting import TargetingFacts
     from lora_lint.facts.training import TrainingFacts
@@ -50,6 +53,8 @@ class Setup:
     extras: dict[str, Any] = field(default_factory=dict)
     #: setups of one training run share a group: what an earlier one reported is not repeated
     group: str | None = None
+    #: how the job is launched (accelerate config, DeepSpeed JSON, WORLD_SIZE), for the pre-flight rules
+    launch: LaunchFacts | None = None
 
     def provides(self, settings: Settings) -> Needs:
         """What this setup can give rules, under these settings."""
@@ -72,6 +77,8 @@ class Setup:
             have |= Needs.ARTIFACT
         if self.checkpoints or self.lock_file is not None:
             have |= Needs.RUN
+        if self.launch is not None:
+            have |= Needs.LAUNCH
         return have
 
 
@@ -170,3 +177,25 @@ class RuleContext:
         from lora_lint.facts.regression import collect_regression
 
         return collect_regression(self.setup)
+
+    @property
+    def launch(self) -> LaunchFacts:
+        """The launch configuration (rules that read it need ``Needs.LAUNCH``, so it is set)."""
+        from lora_lint.facts.launch import LaunchFacts
+
+        return self.setup.launch or LaunchFacts()
+
+    @cached_property
+    def fsdp_units(self) -> FsdpUnits | None:
+        """FSDP1's wrap units of the model under the configured auto-wrap policy (None without FSDP)."""
+        from lora_lint.facts.fsdp_units import collect_fsdp_units
+
+        wrap = self.launch.wrap
+        return collect_fsdp_units(self.setup.model, wrap.value) if wrap is not None else None
+
+    @cached_property
+    def placement(self) -> Placement:
+        """The model's device_map dispatch and its 4-bit storage dtype against its float dtype."""
+        from lora_lint.facts.placement import collect_placement
+
+        return collect_placement(self.setup.model)
