@@ -20,6 +20,7 @@ from lora_lint.settings import FAIL_ON_CHOICES, INTENT_CHOICES, Settings
 
 if TYPE_CHECKING:
     from lora_lint.context import Setup
+    from lora_lint.facts.launch import LaunchFacts
     from lora_lint.plugins import Registry
     from lora_lint.report import Report
 
@@ -105,6 +106,8 @@ def run_check(
             raise UsageError(f"{target}: no such file or folder")
         progress(f"loading {target}")
         setups = load_setups(target, pm, settings, options)
+        for setup in setups:  # launch configuration files apply to every setup of the job
+            setup.launch = setup.launch or options.get("launch")
         reports.append(lint_setups(_drain(setups, progress), chosen, settings, pm))
     progress.done()
     return merge_reports(reports)
@@ -116,6 +119,15 @@ def _drain(setups: list[Setup], progress: Progress) -> Iterator[Setup]:
         setup = setups.pop(0)
         progress(f"checking {setup.target}")
         yield setup
+
+
+def _launch(accelerate_config: str | None, deepspeed: str | None) -> LaunchFacts | None:
+    """The job's launch facts (None outside a launch config or a multi-process environment)."""
+    from lora_lint.facts.launch import read_launch
+
+    return read_launch(
+        Path(accelerate_config) if accelerate_config else None, Path(deepspeed) if deepspeed else None
+    )
 
 
 @click.command()
@@ -134,6 +146,8 @@ def _drain(setups: list[Setup], progress: Progress) -> Iterator[Setup]:
 @click.option("--intent", type=click.Choice(INTENT_CHOICES), help="training (default) or inference: skips training-only rules.")
 @click.option("--load-in-8bit", is_flag=True, help="Load --model weights in 8-bit through bitsandbytes.")
 @click.option("--load-in-4bit", is_flag=True, help="Load --model weights in 4-bit NF4 (the QLoRA recipe).")
+@click.option("--accelerate-config", type=click.Path(exists=True, dir_okay=False), help="accelerate config YAML of the job (pre-flight LORA8xx).")
+@click.option("--deepspeed", type=click.Path(exists=True, dir_okay=False), help="DeepSpeed JSON of the job (pre-flight LORA8xx).")
 @click.option("--color", type=click.Choice(("auto", "always", "never")), default="auto", show_default=True, help="Colour text output.")
 @click.pass_context
 def check(
@@ -153,6 +167,8 @@ def check(
     intent: str | None,
     load_in_8bit: bool,
     load_in_4bit: bool,
+    accelerate_config: str | None,
+    deepspeed: str | None,
     color: str,
 ) -> None:
     """Lint LoRA setups before training.
@@ -209,6 +225,7 @@ def check(
         "load_in_8bit": load_in_8bit,
         "load_in_4bit": load_in_4bit,
         "progress": progress,
+        "launch": _launch(accelerate_config, deepspeed),
     }
     work = list(targets)
     if lora_config is not None and model_dir is not None:
