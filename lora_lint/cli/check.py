@@ -20,7 +20,6 @@ from lora_lint.settings import FAIL_ON_CHOICES, INTENT_CHOICES, Settings
 
 if TYPE_CHECKING:
     from lora_lint.context import Setup
-    from lora_lint.facts.launch import LaunchFacts
     from lora_lint.plugins import Registry
     from lora_lint.report import Report
 
@@ -121,15 +120,6 @@ def _drain(setups: list[Setup], progress: Progress) -> Iterator[Setup]:
         yield setup
 
 
-def _launch(accelerate_config: str | None, deepspeed: str | None) -> LaunchFacts | None:
-    """The job's launch facts (None outside a launch config or a multi-process environment)."""
-    from lora_lint.facts.launch import read_launch
-
-    return read_launch(
-        Path(accelerate_config) if accelerate_config else None, Path(deepspeed) if deepspeed else None
-    )
-
-
 @click.command()
 @click.argument("targets", nargs=-1, metavar="[TARGET]...")
 @click.option("--model", "model_dir", type=click.Path(exists=True, file_okay=False), help="Base model folder (config.json; weights optional).")
@@ -185,6 +175,7 @@ def check(
     Settings may also sit under [tool.lora-lint] in the nearest pyproject.toml; options here win.
     """
     from lora_lint import __version__
+    from lora_lint.facts.launch import read_launch
     from lora_lint.plugins import collect_registry, get_plugin_manager
     from lora_lint.reporters._base import ReportMeta, render
 
@@ -225,7 +216,10 @@ def check(
         "load_in_8bit": load_in_8bit,
         "load_in_4bit": load_in_4bit,
         "progress": progress,
-        "launch": _launch(accelerate_config, deepspeed),
+        # the job's launch facts (None outside a launch config or a multi-process environment)
+        "launch": read_launch(
+            Path(accelerate_config) if accelerate_config else None, Path(deepspeed) if deepspeed else None
+        ),
     }
     work = list(targets)
     if lora_config is not None and model_dir is not None:
