@@ -14,15 +14,19 @@ from lora_lint.settings import Settings
 
 if TYPE_CHECKING:
     from lora_lint.facts.artifacts import ArtifactFacts
-    from lora_lint.facts.params import ParamFacts
-    from lora_lint.facts.runs import RunFacts
-    from lora_lint.probe.result import ProbeResult
-    from lora_lint.sources.adapter_files import SavedAdapter
+    from lora_lint.facts.fsdp_units import FsdpUnits
+    from lora_lint.facts.launch import LaunchFacts
     from lora_lint.facts.layers import LayerFacts
     from lora_lint.facts.model import ModelFacts
+    from lora_lint.facts.params import ParamFacts
     from lora_lint.facts.parts import ModelParts
+    from lora_lint.facts.placement import Placement
+    from lora_lint.facts.regression import RegressionFacts
+    from lora_lint.facts.runs import RunFacts
     from lora_lint.facts.saved_heads import HeadCheck
     from lora_lint.facts.scales import ConfigScale
+    from lora_lint.probe.result import ProbeResult
+    from lora_lint.sources.adapter_files import SavedAdapter
     from lora_lint.facts.targeting import TargetingFacts
     from lora_lint.facts.training import TrainingFacts
 
@@ -84,6 +88,8 @@ class Setup:
     cannot_verify: str | None = None
     #: setups of one training run share a group: what an earlier one reported is not repeated
     group: str | None = None
+    #: how the job is launched (accelerate config, DeepSpeed JSON, WORLD_SIZE), for the pre-flight rules
+    launch: LaunchFacts | None = None
 
     def provides(self, settings: Settings) -> Needs:
         """What this setup can give rules, under these settings."""
@@ -106,6 +112,8 @@ class Setup:
             have |= Needs.ARTIFACT
         if self.checkpoints or self.lock_file is not None:
             have |= Needs.RUN
+        if self.launch is not None:
+            have |= Needs.LAUNCH
         return have
 
 
@@ -218,3 +226,34 @@ class RuleContext:
         from lora_lint.facts.saved_heads import collect_saved_heads
 
         return collect_saved_heads(self.setup, self.model, self.artifacts)
+
+    # -- several processes: checkpoint regression and launch configuration ---------------------------
+
+    @cached_property
+    def regression(self) -> RegressionFacts:
+        """The latest checkpoint against the one before: lora_B re-zeroed, zero row blocks at shard boundaries."""
+        from lora_lint.facts.regression import collect_regression
+
+        return collect_regression(self.setup)
+
+    @property
+    def launch(self) -> LaunchFacts:
+        """The launch configuration (rules that read it need ``Needs.LAUNCH``, so it is set)."""
+        from lora_lint.facts.launch import LaunchFacts
+
+        return self.setup.launch or LaunchFacts()
+
+    @cached_property
+    def fsdp_units(self) -> FsdpUnits | None:
+        """FSDP1's wrap units of the model under the configured auto-wrap policy (None without FSDP)."""
+        from lora_lint.facts.fsdp_units import collect_fsdp_units
+
+        wrap = self.launch.wrap
+        return collect_fsdp_units(self.setup.model, wrap.value) if wrap is not None else None
+
+    @cached_property
+    def placement(self) -> Placement:
+        """The model's device_map dispatch and its 4-bit storage dtype against its float dtype."""
+        from lora_lint.facts.placement import collect_placement
+
+        return collect_placement(self.setup.model)

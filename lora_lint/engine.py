@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 
 #: Rules about saved files and runs simply do not apply to a live model: no note for skipping them.
-_SILENT_SKIPS = Needs.ARTIFACT | Needs.RUN
+_SILENT_SKIPS = Needs.ARTIFACT | Needs.RUN | Needs.LAUNCH
 #: Rules about a live model (its layers, weights, a forward pass) do not apply to a saved adapter.
 _LIVE_ONLY = Needs.MODEL | Needs.WEIGHTS | Needs.PROBE
 

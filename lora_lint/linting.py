@@ -96,6 +96,8 @@ class Linter:
 def _drain(setups: list[Setup], options: LoadOptions) -> Iterator[Setup]:
     while setups:
         setup = setups.pop(0)
+        if setup.launch is None:  # launch configuration files apply to every setup of the job
+            setup.launch = options.launch
         options.progress(f"checking {setup.target}")
         yield setup
 

@@ -26,7 +26,7 @@ def hookimpl(function: F) -> F:
     return _hookimpl(function)
 
 
-CODE_RE = re.compile(r"^LORA[1-6]\d\d$")
+CODE_RE = re.compile(r"^LORA[1-8]\d\d$")
 
 
 def builtin_plugins() -> tuple[str, ...]:

@@ -218,3 +218,27 @@ def lora(model: Any, **kwargs: Any) -> Any:
     values.update(kwargs)
     _seeded()
     return get_peft_model(model, LoraConfig(**values))
+
+
+def llama_4bit_stored(storage: str | None) -> Any:
+    """The tiny Llama in bitsandbytes 4-bit NF4 on CPU, float32 elsewhere; ``storage`` the packed data's dtype."""
+    from transformers import AutoModelForCausalLM, BitsAndBytesConfig
+
+    extra = {} if storage is None else {"bnb_4bit_quant_storage": getattr(torch, storage)}
+    quant = BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_compute_dtype=torch.float32, **extra)
+    _seeded()
+    return AutoModelForCausalLM.from_pretrained(saved_llama_dir(), quantization_config=quant, dtype=torch.float32).eval()
+
+
+def dispatched_llama(offload: Path, split: bool) -> Any:
+    """The tiny Llama loaded with a device_map: its last decoder layer offloaded to disk (``split``) or all on cpu."""
+    from transformers import AutoModelForCausalLM
+
+    device_map: Any = {"": "cpu"}
+    if split:
+        names = ("model.embed_tokens", "model.layers.0", "model.norm", "model.rotary_emb", "lm_head")
+        device_map = {**{n: "cpu" for n in names}, "model.layers.1": "disk"}
+    _seeded()
+    return AutoModelForCausalLM.from_pretrained(
+        saved_llama_dir(), device_map=device_map, offload_folder=str(offload / "offload"), dtype=torch.float32
+    ).eval()

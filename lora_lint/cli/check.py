@@ -90,6 +90,8 @@ def check_selectors(settings: Settings, registry: Registry) -> None:
 @click.option("--intent", type=click.Choice(INTENT_CHOICES), help="training (default) or inference: skips training-only rules.")
 @click.option("--load-in-8bit", is_flag=True, help="Load --model weights in 8-bit through bitsandbytes.")
 @click.option("--load-in-4bit", is_flag=True, help="Load --model weights in 4-bit NF4 (the QLoRA recipe).")
+@click.option("--accelerate-config", type=click.Path(exists=True, dir_okay=False), help="accelerate config YAML of the job (pre-flight LORA8xx).")
+@click.option("--deepspeed", type=click.Path(exists=True, dir_okay=False), help="DeepSpeed JSON of the job (pre-flight LORA8xx).")
 @click.option("--color", type=click.Choice(("auto", "always", "never")), default="auto", show_default=True, help="Colour text output.")
 @click.option("--statistics", is_flag=True, help="Print how many findings each code has instead of the findings.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 whatever is found (same as --fail-on never).")
@@ -111,6 +113,8 @@ def check(
     intent: str | None,
     load_in_8bit: bool,
     load_in_4bit: bool,
+    accelerate_config: str | None,
+    deepspeed: str | None,
     color: str,
     statistics: bool,
     exit_zero: bool,
@@ -129,6 +133,7 @@ def check(
     Settings may also sit under [tool.lora-lint] in the nearest pyproject.toml; options here win.
     """
     from lora_lint import __version__
+    from lora_lint.facts.launch import read_launch
     from lora_lint.linting import Linter
     from lora_lint.reporters._base import ReportMeta, render
     from lora_lint.sources.options import LoadOptions
@@ -170,6 +175,10 @@ def check(
         load_in_8bit=load_in_8bit,
         load_in_4bit=load_in_4bit,
         progress=progress,
+        # the job's launch facts (None outside a launch config or a multi-process environment)
+        launch=read_launch(
+            Path(accelerate_config) if accelerate_config else None, Path(deepspeed) if deepspeed else None
+        ),
     )
     with warnings.catch_warnings(), contextlib.redirect_stdout(sys.stderr):
         # library deprecation notices are for library authors; the user's own warnings still show

@@ -32,6 +32,8 @@ class Needs(enum.Flag):
     ARTIFACT = enum.auto()
     #: several checkpoints of one training run, or a lock to compare against
     RUN = enum.auto()
+    #: launch configuration files or a multi-process environment (accelerate, DeepSpeed, WORLD_SIZE)
+    LAUNCH = enum.auto()
 
 
 NEED_LABELS: Mapping[Needs, str] = {
@@ -42,6 +44,7 @@ NEED_LABELS: Mapping[Needs, str] = {
     Needs.PROBE: "the probe (disabled, or not possible without weights)",
     Needs.ARTIFACT: "a saved adapter",
     Needs.RUN: "a training run folder or a lock file",
+    Needs.LAUNCH: "a launch config (--accelerate-config FILE, --deepspeed FILE)",
 }
 
 REQUIRED_SECTIONS = ("What it does", "Why is this bad?", "Example", "Use instead")
@@ -63,7 +66,7 @@ def validate_rule_class(rule: type) -> str | None:
             return f"missing class attribute {attr!r}"
     code = rule.code  # type: ignore[attr-defined]
     if not isinstance(code, str) or not CODE_RE.match(code):
-        return f"code {code!r} does not match LORA[1-6]dd"
+        return f"code {code!r} does not match LORA[1-8]dd"
     if code in RETIRED_CODES:
         return f"code {code} is retired ({RETIRED_CODES[code]}) and may not be reused"
     if not isinstance(rule.severity, Severity):  # type: ignore[attr-defined]

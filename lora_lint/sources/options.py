@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from lora_lint.facts.launch import LaunchFacts
 
 #: takes a short status text ("loading train.py:build"); a terminal shows it on one self-erasing line
 ProgressCallback = Callable[[str], None]
@@ -32,6 +35,8 @@ class LoadOptions:
     load_in_8bit: bool = False
     load_in_4bit: bool = False
     progress: ProgressCallback = _quiet
+    #: ``--accelerate-config``/``--deepspeed`` (or a multi-process environment): the job's launch facts
+    launch: LaunchFacts | None = None
 
     @property
     def bits(self) -> int | None:

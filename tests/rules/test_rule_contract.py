@@ -23,7 +23,7 @@ def test_every_rule_has_a_case_and_every_case_a_rule() -> None:
 @pytest.mark.parametrize("code", CODES)
 def test_rule_metadata_is_complete(code: str) -> None:
     rule = REGISTRY.rules[code]
-    assert re.fullmatch(r"LORA[1-6]\d\d", rule.code)
+    assert re.fullmatch(r"LORA[1-8]\d\d", rule.code)
     assert code not in RETIRED_CODES
     assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", rule.name)
     assert rule.hint.strip()
