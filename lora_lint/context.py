@@ -18,6 +18,8 @@ if TYPE_CHECKING:
     from lora_lint.facts.parts import ModelParts
     from lora_lint.facts.targeting import TargetingFacts
     from lora_lint.facts.training import TrainingFacts
+    from lora_lint.facts.merged import MergedFacts
+    from lora_lint.sources.merged_files import MergedCheckpoints
 
 
 @dataclass
@@ -49,6 +51,8 @@ class Setup:
     extras: dict[str, Any] = field(default_factory=dict)
     #: setups of one training run share a group: what an earlier one reported is not repeated
     group: str | None = None
+    #: a merged checkpoint with its base (and adapter): ``check MERGED_DIR --model BASE``
+    merged: MergedCheckpoints | None = None
 
     def provides(self, settings: Settings) -> Needs:
         """What this setup can give rules, under these settings."""
@@ -160,3 +164,11 @@ class RuleContext:
         from lora_lint.facts.runs import collect_run
 
         return collect_run(self.setup)
+
+    # -- merged checkpoints ---------------------------------------------------------------------------------
+    @cached_property
+    def merged(self) -> MergedFacts | None:
+        """Merged vs base, layer by layer (read block-wise), against the adapter's update when given."""
+        from lora_lint.facts.merged import collect_merged
+
+        return collect_merged(self.setup.merged) if self.setup.merged is not None else None

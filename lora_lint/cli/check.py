@@ -122,6 +122,7 @@ def _drain(setups: list[Setup], progress: Progress) -> Iterator[Setup]:
 @click.argument("targets", nargs=-1, metavar="[TARGET]...")
 @click.option("--model", "model_dir", type=click.Path(exists=True, file_okay=False), help="Base model folder (config.json; weights optional).")
 @click.option("--lora-config", type=click.Path(exists=True), help="LoraConfig kwargs as JSON or YAML, or an adapter folder; needs --model.")
+@click.option("--adapter", type=click.Path(exists=True, file_okay=False), help="With MERGED_DIR --model BASE: the adapter that was merged.")
 @click.option("--lock", type=click.Path(exists=True, dir_okay=False), help="Compare saved adapters against this lock file.")
 @click.option("-f", "--format", "fmt", default="text", show_default=True, help="text, json, sarif or github (or a plugin's format).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write the report to FILE instead of stdout.")
@@ -143,6 +144,7 @@ def check(
     lora_config: str | None,
     lock: str | None,
     fmt: str,
+    adapter: str | None,
     output: str | None,
     select: tuple[str, ...],
     ignore: tuple[str, ...],
@@ -206,6 +208,7 @@ def check(
         "model": model_dir,
         "lora_config": lora_config,
         "lock": lock,
+        "adapter": adapter,
         "load_in_8bit": load_in_8bit,
         "load_in_4bit": load_in_4bit,
         "progress": progress,

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 BUILTIN_SOURCE_MODULES: tuple[str, ...] = (
     "lora_lint.sources.model_config",
     "lora_lint.sources.factory",
+    "lora_lint.sources.merged_dir",
     "lora_lint.sources.run_dir",
     "lora_lint.sources.adapter_dir",
 )
