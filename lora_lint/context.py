@@ -18,7 +18,9 @@ if TYPE_CHECKING:
     from lora_lint.facts.parts import ModelParts
     from lora_lint.facts.targeting import TargetingFacts
     from lora_lint.facts.training import TrainingFacts
+    from lora_lint.facts.dora import DoraFacts
     from lora_lint.facts.merged import MergedFacts
+    from lora_lint.facts.tied import TiedFacts
     from lora_lint.sources.merged_files import MergedCheckpoints
 
 
@@ -165,10 +167,24 @@ class RuleContext:
 
         return collect_run(self.setup)
 
-    # -- merged checkpoints ---------------------------------------------------------------------------------
+    # -- merged checkpoints, tied embeddings, DoRA magnitudes ---------------------------------------
     @cached_property
     def merged(self) -> MergedFacts | None:
         """Merged vs base, layer by layer (read block-wise), against the adapter's update when given."""
         from lora_lint.facts.merged import collect_merged
 
         return collect_merged(self.setup.merged) if self.setup.merged is not None else None
+
+    @cached_property
+    def tied(self) -> TiedFacts | None:
+        """Whether input/output embeddings are tied and which side each adapter trains or saves."""
+        from lora_lint.facts.tied import collect_tied
+
+        return collect_tied(self)
+
+    @cached_property
+    def dora(self) -> DoraFacts:
+        """DoRA magnitude vectors of the live model: dtype and whether they are trainable."""
+        from lora_lint.facts.dora import collect_dora
+
+        return collect_dora(self.setup.model)
