@@ -156,39 +156,53 @@ def _updates(adapter: SavedAdapter) -> Iterator[_Update]:
         for layer in artifact.layers:
             if layer.a is None or layer.b is None or len(layer.a.shape) != 2 or len(layer.b.shape) != 2:
                 continue
-            a = np.concatenate([blk.astype(np.float64) for blk in tf.blocks(layer.a.saved.key)])
-            b = np.concatenate([blk.astype(np.float64) for blk in tf.blocks(layer.b.saved.key)])
+            a = np.concatenate([blk.astype(np.float32) for blk in tf.blocks(layer.a.saved.key)])
+            b = np.concatenate([blk.astype(np.float32) for blk in tf.blocks(layer.b.saved.key)])
             embedding = parse_key(layer.a.saved.key).part == "lora_embedding_A"
             yield _Update(layer.module, a, b, layer.scale, transposed=fan_in_fan_out or embedding)
 
 
 def _compare(pair: MergedCheckpoints, module: str, key: str, update: _Update | None, *, dora: bool) -> LayerDelta:
-    """One pass over both copies of ``key``: equality, the four sums, the 4-bit grid counts."""
+    """One pass over both copies of ``key``: the sums above, and the 4-bit grid test on the first blocks.
+
+    Blocks are float32 (float16/bfloat16 widened exactly), so ``Δ`` is exact and ``Δ == 0`` is equality;
+    the sums are BLAS dot products, ``||E||²`` comes from the r x r Gram matrices of A and B.
+    """
     import numpy as np
 
     from lora_lint.facts.tensors import TensorFile
 
     dtype = pair.merged.dtypes[key]
-    equal, dd, ee, de, rr, mm, bb = True, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0
+    dd, ee, de, rr, mm, bb = 0.0, 0.0, 0.0, 0.0, 0.0, 0.0
     grid_merged, grid_implied = GridCount(), GridCount()
+    gram_a = gram_b = None
+    if update is not None:
+        a64, b64 = update.a.astype(np.float64), update.b.astype(np.float64)
+        gram_a, gram_b = a64 @ a64.T, b64.T @ b64
     row = 0
     with TensorFile(pair.merged.files[key]) as mf, TensorFile(pair.base.files[key]) as bf:
         for m_block, b_block in zip(mf.blocks(key), bf.blocks(key)):
-            m64, b64 = m_block.astype(np.float64), b_block.astype(np.float64)
-            delta = m64 - b64
-            equal = equal and bool(np.array_equal(m_block, b_block))
-            dd += float(np.einsum("ij,ij->", delta, delta))
-            mm += float(np.einsum("ij,ij->", m64, m64))
-            bb += float(np.einsum("ij,ij->", b64, b64))
-            if update is not None:
-                expected = _expected_rows(update, row, row + len(m_block))
-                resid = delta - expected
-                ee += float(np.einsum("ij,ij->", expected, expected))
-                de += float(np.einsum("ij,ij->", delta, expected))
-                rr += float(np.einsum("ij,ij->", resid, resid))
-                grid_merged.add(m64)
-                grid_implied.add(m64 - expected)
+            m32, b32 = np.asarray(m_block, dtype=np.float32), np.asarray(b_block, dtype=np.float32)
+            delta = (m32 - b32).reshape(-1)
+            dd += float(np.dot(delta, delta))
+            flat_m = m32.reshape(-1)
+            mm += float(np.dot(flat_m, flat_m))
+            if update is None:
+                flat_b = b32.reshape(-1)
+                bb += float(np.dot(flat_b, flat_b))
+            else:
+                stop = row + len(m_block)
+                expected = _expected_rows(update, row, stop)
+                resid = delta - expected.reshape(-1)
+                rr += float(np.dot(resid, resid))
+                de += float(np.dot(delta, expected.reshape(-1)))
+                ee += _expected_sq(update, gram_a, gram_b, row, stop)
+                sample = grid_merged.rows_wanted(m32.shape[1])
+                if sample:
+                    grid_merged.add(m32[:sample])
+                    grid_implied.add(m32[:sample] - expected[:sample])
             row += len(m_block)
+    equal = dd == 0.0
     if update is None:
         return LayerDelta(module, key, dtype, equal, math.sqrt(dd), math.sqrt(bb), dora=dora)
     e_norm = math.sqrt(ee)
@@ -199,13 +213,27 @@ def _compare(pair: MergedCheckpoints, module: str, key: str, update: _Update | N
     if ratio is not None and ratio:
         fit = math.sqrt(max(dd - 2 * ratio * de + ratio * ratio * ee, 0.0)) / (abs(ratio) * e_norm)
     return LayerDelta(
-        module, key, dtype, equal, math.sqrt(dd), math.sqrt(bb), e_norm, math.sqrt(rr), tolerance, ratio, fit,
-        quantized=grid_merged.on_grid or grid_implied.on_grid, scale=update.scale,
+        module, key, dtype, equal, math.sqrt(dd), math.sqrt(max(mm, 0.0)), e_norm, math.sqrt(rr), tolerance, ratio,
+        fit, quantized=grid_merged.on_grid or grid_implied.on_grid, scale=update.scale,
     )
+
+
+def _expected_sq(update: _Update, gram_a: Any, gram_b: Any, start: int, stop: int) -> float:
+    """||rows start:stop of scale·B·A||² from r x r Gram matrices: trace(BᵀB · AAᵀ) over those rows."""
+    import numpy as np
+
+    if update.transposed:
+        part = update.a[:, start:stop].astype(np.float64)
+        return float(update.scale**2 * np.sum((part @ part.T) * gram_b))
+    rows = update.b[start:stop].astype(np.float64)
+    return float(update.scale**2 * np.sum((rows.T @ rows) * gram_a))
 
 
 def _expected_rows(update: _Update, start: int, stop: int) -> Any:
     """Rows ``start:stop`` of ``scale · B·A`` as the stored weight lays it out."""
+    import numpy as np
+
+    scale = np.float32(update.scale)  # on the small factor, not on the out x in product
     if update.transposed:
-        return update.scale * (update.a[:, start:stop].T @ update.b.T)
-    return update.scale * (update.b[start:stop] @ update.a)
+        return (scale * update.a[:, start:stop]).T @ update.b.T
+    return update.b[start:stop] @ (scale * update.a)

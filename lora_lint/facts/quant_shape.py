@@ -17,6 +17,8 @@ CODES = 16
 SAME_CODE = 0.01
 #: the share of blocks that must sit on the grid
 ON_GRID_SHARE = 0.9
+#: blocks looked at per weight: a quantized weight is quantized everywhere, so its first rows decide
+SAMPLE_BLOCKS = 512
 
 
 @dataclass
@@ -42,6 +44,11 @@ class GridCount:
         clusters = 1 + (np.diff(scaled, axis=1) > SAME_CODE).sum(axis=1)
         self.blocks += int(keep.sum())
         self.on += int((clusters <= CODES).sum())
+
+    def rows_wanted(self, columns: int) -> int:
+        """How many more rows of ``columns`` values the sample still takes (0 once it is full)."""
+        missing = max(SAMPLE_BLOCKS - self.blocks, 0) * BLOCK
+        return -(-missing // max(columns, 1))
 
     @property
     def on_grid(self) -> bool:
