@@ -9,7 +9,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 import torch  # noqa: E402
 
 
-def tiny_llama():
+def tiny_llama(**overrides):
     """A 2-layer Llama (hidden size 64): the same module names as Llama-2-7B, a thousandth of the size."""
     from transformers import LlamaConfig, LlamaForCausalLM
 
@@ -22,6 +22,7 @@ def tiny_llama():
         num_key_value_heads=2,
         vocab_size=128,
         max_position_embeddings=64,
+        **overrides,
     )
     return LlamaForCausalLM(config)
 

@@ -29,6 +29,10 @@ if TYPE_CHECKING:
     from lora_lint.sources.adapter_files import SavedAdapter
     from lora_lint.facts.targeting import TargetingFacts
     from lora_lint.facts.training import TrainingFacts
+    from lora_lint.facts.dora import DoraFacts
+    from lora_lint.facts.merged import MergedFacts
+    from lora_lint.facts.tied import TiedFacts
+    from lora_lint.sources.merged_files import MergedCheckpoints
 
 
 @dataclass(frozen=True)
@@ -90,6 +94,8 @@ class Setup:
     group: str | None = None
     #: how the job is launched (accelerate config, DeepSpeed JSON, WORLD_SIZE), for the pre-flight rules
     launch: LaunchFacts | None = None
+    #: a merged checkpoint with its base (and adapter): ``check MERGED_DIR --model BASE``
+    merged: MergedCheckpoints | None = None
 
     def provides(self, settings: Settings) -> Needs:
         """What this setup can give rules, under these settings."""
@@ -257,3 +263,25 @@ class RuleContext:
         from lora_lint.facts.placement import collect_placement
 
         return collect_placement(self.setup.model)
+
+    # -- merged checkpoints, tied embeddings, DoRA magnitudes ---------------------------------------
+    @cached_property
+    def merged(self) -> MergedFacts | None:
+        """Merged vs base, layer by layer (read block-wise), against the adapter's update when given."""
+        from lora_lint.facts.merged import collect_merged
+
+        return collect_merged(self.setup.merged) if self.setup.merged is not None else None
+
+    @cached_property
+    def tied(self) -> TiedFacts | None:
+        """Whether input/output embeddings are tied and which side each adapter trains or saves."""
+        from lora_lint.facts.tied import collect_tied
+
+        return collect_tied(self)
+
+    @cached_property
+    def dora(self) -> DoraFacts:
+        """DoRA magnitude vectors of the live model: dtype and whether they are trainable."""
+        from lora_lint.facts.dora import collect_dora
+
+        return collect_dora(self.setup.model)

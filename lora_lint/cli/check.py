@@ -78,6 +78,7 @@ def check_selectors(settings: Settings, registry: Registry) -> None:
 @click.argument("targets", nargs=-1, metavar="[TARGET]...")
 @click.option("--model", "model_dir", type=click.Path(exists=True, file_okay=False), help="Base model folder (config.json; weights optional).")
 @click.option("--lora-config", type=click.Path(exists=True), help="LoraConfig kwargs as JSON or YAML, or an adapter folder; needs --model.")
+@click.option("--adapter", type=click.Path(exists=True, file_okay=False), help="With MERGED_DIR --model BASE: the adapter that was merged.")
 @click.option("--lock", type=click.Path(exists=True, dir_okay=False), help="Compare saved adapters against this lock file.")
 @click.option("-f", "--format", "fmt", default="text", show_default=True, help="text, json, json-lines, sarif, github, gitlab or junit (or a plugin's format).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write the report to FILE instead of stdout.")
@@ -103,6 +104,7 @@ def check(
     lora_config: str | None,
     lock: str | None,
     fmt: str,
+    adapter: str | None,
     output: str | None,
     select: tuple[str, ...],
     ignore: tuple[str, ...],
@@ -172,6 +174,7 @@ def check(
         model=Path(model_dir) if model_dir else None,
         lora_config=Path(lora_config) if lora_config else None,
         lock=Path(lock) if lock else None,
+        adapter=Path(adapter) if adapter else None,
         load_in_8bit=load_in_8bit,
         load_in_4bit=load_in_4bit,
         progress=progress,

@@ -10,6 +10,7 @@ from __future__ import annotations
 #: folders. Loaders from third-party plugins are tried before all of these.
 BUILTIN_SOURCE_MODULES: tuple[str, ...] = (
     "lora_lint.sources.factory",
+    "lora_lint.sources.merged_dir",
     "lora_lint.sources.run_dir",
     "lora_lint.sources.adapter_dir",
 )

@@ -32,6 +32,8 @@ class LoadOptions:
     lora_config: Path | None = None
     #: ``--lock FILE``: compare saved adapters against this lock
     lock: Path | None = None
+    #: ``--adapter DIR``: the adapter a merged checkpoint (TARGET) should contain
+    adapter: Path | None = None
     load_in_8bit: bool = False
     load_in_4bit: bool = False
     progress: ProgressCallback = _quiet
@@ -66,7 +68,7 @@ def load_options(value: LoadOptions | Mapping[str, Any] | None = None) -> LoadOp
     if unknown:
         raise TypeError(f"unknown loader option(s): {', '.join(sorted(unknown))}")
     given = {k: v for k, v in value.items() if v is not None}
-    for key in ("model", "lora_config", "lock"):
+    for key in ("model", "lora_config", "lock", "adapter"):
         if key in given:
             given[key] = Path(given[key])
     return replace(LoadOptions(), **given)

@@ -19,6 +19,7 @@ EXPECTED = {
     "unfrozen_base": {"LORA201", "LORA404"},
     "alpha_edited": {"LORA303"},
     "dead_adapters_checkpointing": {"LORA401", "LORA504"},
+    "tied_embeddings_split": {"LORA208"},
 }
 
 
@@ -30,6 +31,7 @@ CAUSES = {
     "unfrozen_base": "layernorm",
     "alpha_edited": "alpha 16",
     "dead_adapters_checkpointing": "reentrant",
+    "tied_embeddings_split": "lm_head",
 }
 
 
