@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from lora_lint.facts.parts import ModelParts
     from lora_lint.facts.targeting import TargetingFacts
     from lora_lint.facts.training import TrainingFacts
+    from lora_lint.frameworks.spelling import ConfigSpelling
 
 
 @dataclass
@@ -49,6 +50,8 @@ class Setup:
     extras: dict[str, Any] = field(default_factory=dict)
     #: setups of one training run share a group: what an earlier one reported is not repeated
     group: str | None = None
+    #: a framework config's own key names and lines, so findings speak the user's YAML
+    spelling: ConfigSpelling | None = None
 
     def provides(self, settings: Settings) -> Needs:
         """What this setup can give rules, under these settings."""

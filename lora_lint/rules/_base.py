@@ -121,6 +121,11 @@ class Rule:
     ) -> Finding:
         """Build a finding of this rule; file/line default to where the setup came from."""
         origin = ctx.setup.origin
+        spelling = ctx.setup.spelling
+        if spelling is not None:  # a framework config: its key, that key's line, hints in its keys
+            setting, key_line = spelling.setting(setting)
+            line = line if line is not None else key_line
+            hint = spelling.hint(hint if hint is not None else self.hint)
         location = Location(
             module=module,
             parameter=parameter,

@@ -20,6 +20,7 @@ BUILTIN_SOURCE_MODULES: tuple[str, ...] = (
     "lora_lint.sources.factory",
     "lora_lint.sources.run_dir",
     "lora_lint.sources.adapter_dir",
+    "lora_lint.sources.framework_config",
 )
 
 
@@ -31,7 +32,8 @@ def load_setups(
     if setups is None:
         raise UsageError(
             f"{target}: not a factory (file.py:func or package.module:func), "
-            "an adapter folder (adapter_config.json) or a run folder (checkpoint-*/)"
+            "an adapter folder (adapter_config.json), a run folder (checkpoint-*/) "
+            "or an axolotl / LLaMA-Factory YAML config"
         )
     setups = list(setups)
     lock = (options or {}).get("lock")

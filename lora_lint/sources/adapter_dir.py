@@ -101,4 +101,12 @@ def lora_lint_load_setup(target: str, settings: Settings, options: dict[str, Any
         return None
     adapters = load_adapters(folder)
     base = BaseForAdapters(options)
-    return [adapter_setup(target, adapters, base, lock_file=lock_option(options), extras={"adapter_root": folder})]
+    tried = None
+    if base.folder is None:  # no --model: the base the adapter names, from a folder or the HF cache
+        from lora_lint.sources.adapter_base import saved_base
+
+        base.folder, tried = saved_base(adapters, target)
+    setup = adapter_setup(target, adapters, base, lock_file=lock_option(options), extras={"adapter_root": folder})
+    if tried is not None:
+        setup.notes.append(tried)
+    return [setup]
