@@ -10,7 +10,7 @@ from lora_lint.sources.adapter_files import SavedAdapter
 
 
 def saved_base(adapters: Mapping[str, SavedAdapter], target: str) -> tuple[Path | None, Note | None]:
-    """(the folder of the base the adapters name, None) or (None, a note naming the base tried and why)."""
+    """(the folder of the base the adapters name, a note saying so) or (None, a note naming the base tried and why)."""
     names = {str(a.config.get("base_model_name_or_path") or "") for a in adapters.values()} - {""}
     if not names:
         return None, None
@@ -23,4 +23,5 @@ def saved_base(adapters: Mapping[str, SavedAdapter], target: str) -> tuple[Path 
     resolved = resolve_model(name, revision)
     if resolved.folder is None:
         return None, Note(f"base model named in adapter_config.json not resolved: {resolved.reason}", target)
-    return resolved.folder, None
+    where = "" if resolved.source == "folder" else " from the Hugging Face cache" if resolved.source == "cache" else " from the hub"
+    return resolved.folder, Note(f"checked against its base {name} (base_model_name_or_path){where}", target)

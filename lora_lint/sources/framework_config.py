@@ -74,8 +74,8 @@ def _on_base(setup: Setup, spec: FrameworkLora, folder: Path, local: bool, setti
         explicit = kwargs.get("target_modules") or []
         kwargs["target_modules"] = sorted(set(explicit) | set(linear_names(base.model, spec.all_linear)))
     setup.base_model, setup.weights = base.model, base.weights
-    named = f"{spec.base_model} ({folder})" if str(folder) != spec.base_model else str(folder)
-    setup.notes.append(Note(f"base {named}: {base.how}", target))
+    how = base.how if local else f"built {type(base.model).__name__} on the meta device from its cached config.json"
+    setup.notes.append(Note(f"base {spec.base_model} ({spec.base_key}): {how}", target))
     if spec.bits and not base.weights:
         setup.notes.append(Note(f"{spec.framework} loads the base in {spec.bits}-bit; checked unquantised on meta", target))
     wrapped = _wrap(target, base.model, kwargs, Path(setup.origin.file or target), meta=not base.weights)

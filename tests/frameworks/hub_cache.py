@@ -13,11 +13,15 @@ def hub_ids() -> list[str]:
     return sorted(p.stem.replace("--", "/", 1) for p in HUB_DATA.glob("*.json"))
 
 
-def build_hub_cache(root: Path, ids: list[str] | None = None) -> Path:
-    """``root/models--org--name/{blobs,refs/main,snapshots/<sha>/config.json}`` as huggingface_hub writes it."""
+def build_hub_cache(root: Path, ids: list[str] | None = None, extra: dict[str, bytes] | None = None) -> Path:
+    """``root/models--org--name/{blobs,refs/main,snapshots/<sha>/config.json}`` as huggingface_hub writes it.
+
+    ``extra``: more repo ids with their config.json text (e.g. a tiny model's, to check a saved adapter).
+    """
     root.mkdir(parents=True, exist_ok=True)
-    for repo_id in ids or hub_ids():
-        text = (HUB_DATA / (repo_id.replace("/", "--") + ".json")).read_bytes()
+    texts = {r: (HUB_DATA / (r.replace("/", "--") + ".json")).read_bytes() for r in (ids or hub_ids())}
+    texts.update(extra or {})
+    for repo_id, text in texts.items():
         repo = root / ("models--" + repo_id.replace("/", "--"))
         blob = hashlib.sha256(text).hexdigest()
         commit = hashlib.sha1(repo_id.encode()).hexdigest()
