@@ -53,7 +53,8 @@ def map_llamafactory(data: Mapping[str, Any], lines: Mapping[str, int]) -> Frame
         "use_rslora": bool(data.get("use_rslora", False)),
         "use_dora": bool(data.get("use_dora", False)),
     }
-    keys = {"r": "lora_rank", "lora_alpha": "lora_alpha" if data.get("lora_alpha") else "lora_rank"}
+    # a defaulted alpha keeps its own name (findings say "lora_alpha"), with no line of its own
+    keys = {"r": "lora_rank", "lora_alpha": "lora_alpha"}
     keys.update({f: f for f in ("lora_dropout", "use_rslora", "use_dora") if f in data})
     targets = split_commas(data.get("lora_target", "all")) or ["all"]
     all_linear = None

@@ -25,6 +25,11 @@ class ConfigSpelling:
         """("lora_target_modules: 'value'", its line) for "target_modules: 'value'"."""
         if not setting:
             return setting, None
+        fields = [f.strip() for f in setting.split(",")]
+        if len(fields) > 1 and all(f.isidentifier() for f in fields):  # "r, lora_alpha": the last one written
+            keys = [self.keys.get(f, f) for f in fields]
+            lines = [self.lines[k] for k in keys if k in self.lines]
+            return ", ".join(keys), (lines[-1] if lines else None)
         match = _FIELD.match(setting)
         if match is None or match["field"] not in self.keys:
             return setting, None

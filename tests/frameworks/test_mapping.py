@@ -20,7 +20,7 @@ def test_llamafactory_defaults_alpha_to_twice_the_rank_and_targets_all_linear_la
     spec = map_llamafactory({"model_name_or_path": "m", "stage": "sft", "lora_rank": 16}, {})
     assert spec.kwargs["r"] == 16 and spec.kwargs["lora_alpha"] == 32 and spec.kwargs["lora_dropout"] == 0.0
     assert spec.all_linear is not None and "target_modules" not in spec.kwargs
-    assert spec.keys["lora_alpha"] == "lora_rank"  # a finding about alpha points at the rank it came from
+    assert spec.keys["lora_alpha"] == "lora_alpha" and spec.line_of("lora_alpha") is None  # defaulted: not written
 
 
 def test_llamafactory_comma_lists_additional_target_and_quantization() -> None:
@@ -122,3 +122,5 @@ def test_findings_are_respelled_in_the_framework_keys() -> None:
     lf = ConfigSpelling("LLaMA-Factory", keys={"target_modules": "lora_target"}, comma_lists=frozenset({"lora_target"}))
     assert lf.hint("Use target_modules=['q_proj', 'v_proj'].") == "Use lora_target: q_proj,v_proj."
     assert lf.setting("bias: 'all'") == ("bias: 'all'", None)
+    both = ConfigSpelling("LLaMA-Factory", keys={"r": "lora_rank", "lora_alpha": "lora_alpha"}, lines={"lora_rank": 4, "lora_alpha": 5})
+    assert both.setting("r, lora_alpha") == ("lora_rank, lora_alpha", 5)

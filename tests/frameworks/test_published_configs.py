@@ -53,6 +53,8 @@ MISTAKES = [
     ("lf_llama3_lora_sft.yaml", "lora_target: all", "lora_target: c_attn,v_proj", "LORA101", "lora_target: 'c_attn'"),
     # LLaMA-Factory: names separated by spaces are one name
     ("lf_mistral_lora_list.yaml", "lora_target: q_proj,v_proj", "lora_target: q_proj v_proj", "LORA101", "lora_target"),
+    # LLaMA-Factory: an alpha far outside the usual band for the rank
+    ("lf_mistral_lora_list.yaml", "lora_alpha: 32", "lora_alpha: 1024", "LORA301", "lora_rank, lora_alpha"),
 ]
 
 
@@ -64,7 +66,7 @@ def test_a_mistake_in_a_published_config_is_flagged_at_its_key(
     assert old in text
     path = tmp_path / name
     path.write_text(text.replace(old, new))
-    key = setting.split(":")[0]
+    key = setting.split(":")[0].split(", ")[-1]
     line = next(i for i, row in enumerate(path.read_text().splitlines(), 1) if row.startswith(key + ":"))
     found = [f for f in lint_yaml(path).findings if f.code == code]
     assert found, lint_yaml(path).findings
