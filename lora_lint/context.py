@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from lora_lint.facts.merged import MergedFacts
     from lora_lint.facts.tied import TiedFacts
     from lora_lint.sources.merged_files import MergedCheckpoints
+    from lora_lint.frameworks.spelling import ConfigSpelling
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,8 @@ class Setup:
     launch: LaunchFacts | None = None
     #: a merged checkpoint with its base (and adapter): ``check MERGED_DIR --model BASE``
     merged: MergedCheckpoints | None = None
+    #: a framework config's own key names and lines, so findings speak the user's YAML
+    spelling: ConfigSpelling | None = None
 
     def provides(self, settings: Settings) -> Needs:
         """What this setup can give rules, under these settings."""

@@ -133,7 +133,8 @@ def unrecognised(target: str) -> str:
         return f"{target}: no such file or folder"
     return (
         f"{target}: not a factory (file.py:func or package.module:func), "
-        "an adapter folder (adapter_config.json) or a run folder (checkpoint-*/)"
+        "an adapter folder (adapter_config.json), a run folder (checkpoint-*/) "
+        "or an axolotl / LLaMA-Factory YAML config"
     )
 
 

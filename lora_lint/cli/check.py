@@ -76,7 +76,7 @@ def check_selectors(settings: Settings, registry: Registry) -> None:
 
 @click.command()
 @click.argument("targets", nargs=-1, metavar="[TARGET]...")
-@click.option("--model", "model_dir", type=click.Path(exists=True, file_okay=False), help="Base model folder (config.json; weights optional).")
+@click.option("--model", "model_dir", help="Base model: a folder (config.json; weights optional) or a hub id org/name (its config.json from the HF cache or the hub).")
 @click.option("--lora-config", type=click.Path(exists=True), help="LoraConfig kwargs as JSON or YAML, or an adapter folder; needs --model.")
 @click.option("--adapter", type=click.Path(exists=True, file_okay=False), help="With MERGED_DIR --model BASE: the adapter that was merged.")
 @click.option("--lock", type=click.Path(exists=True, dir_okay=False), help="Compare saved adapters against this lock file.")
@@ -170,8 +170,14 @@ def check(
         os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     # transformers' advisory logging (use_cache under checkpointing, ...) would bury the findings
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    if model_dir is not None:  # a hub id resolves to its cached config.json's folder (never weights)
+        from lora_lint.sources.hub import model_option_folder
+
+        model_folder: str | None = model_option_folder(model_dir)
+    else:
+        model_folder = None
     options = LoadOptions(
-        model=Path(model_dir) if model_dir else None,
+        model=Path(model_folder) if model_folder else None,
         lora_config=Path(lora_config) if lora_config else None,
         lock=Path(lock) if lock else None,
         adapter=Path(adapter) if adapter else None,

@@ -129,6 +129,11 @@ class Rule:
         factory's ``def`` line stays the fallback.
         """
         origin = ctx.setup.origin
+        spelling = ctx.setup.spelling
+        if spelling is not None:  # a framework config: its key, that key's line, hints in its keys
+            setting, key_line = spelling.setting(setting)
+            line = line if line is not None else key_line
+            hint = spelling.hint(hint if hint is not None else self.hint)
         fallback = None
         if file is None:
             file, fallback = origin.file, origin.line

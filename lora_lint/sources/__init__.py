@@ -13,4 +13,5 @@ BUILTIN_SOURCE_MODULES: tuple[str, ...] = (
     "lora_lint.sources.merged_dir",
     "lora_lint.sources.run_dir",
     "lora_lint.sources.adapter_dir",
+    "lora_lint.sources.framework_config",
 )

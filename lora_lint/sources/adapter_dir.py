@@ -43,4 +43,13 @@ def lora_lint_load_setup(
         return None
     options = load_options(options)
     saved = SavedAdapters(folder, load_adapters(folder))
-    return [adapter_setup(target, saved, BaseForAdapters(options), lock_file=lock_option(options))]
+    base = BaseForAdapters(options)
+    tried = None
+    if base.folder is None:  # no --model: the base the adapter names, from a folder or the HF cache
+        from lora_lint.sources.adapter_base import saved_base
+
+        base.folder, tried = saved_base(saved.adapters, target)
+    setup = adapter_setup(target, saved, base, lock_file=lock_option(options))
+    if tried is not None:
+        setup.notes.append(tried)
+    return [setup]

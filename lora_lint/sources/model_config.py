@@ -109,7 +109,7 @@ def load_model_config(
     setup.notes.append(Note(base.how, target))
     if bits and not base.weights:
         setup.notes.append(Note(f"--load-in-{bits}bit ignored: {model_dir} has no weights to quantise", target))
-    wrapped = _wrap(target, base.model, kwargs, file, meta=not base.weights)
+    wrapped = wrap_lora(target, base.model, kwargs, file, meta=not base.weights)
     if isinstance(wrapped, Note):
         setup.notes.append(wrapped)
         return setup
@@ -120,7 +120,7 @@ def load_model_config(
     return setup
 
 
-def _wrap(target: str, model: Any, kwargs: dict[str, Any], file: Path, *, meta: bool = False) -> Any:
+def wrap_lora(target: str, model: Any, kwargs: dict[str, Any], file: Path, *, meta: bool = False) -> Any:
     """``get_peft_model`` with the user's config, or a note saying why peft would not build it.
 
     On a meta-device base the adapter weights are created on meta too (peft's ``low_cpu_mem_usage``):
