@@ -63,7 +63,8 @@ def merged_setup(folder: Path, adapter: Path | None = None, base: Path | None = 
     """The setup ``lora-lint check FOLDER --model BASE [--adapter ADAPTER]`` lints."""
     from lora_lint.settings import Settings
     from lora_lint.sources.merged_dir import lora_lint_load_setup
+    from lora_lint.sources.options import LoadOptions
 
-    options = {"model": str(base or saved_llama_dir()), "adapter": str(adapter) if adapter else None}
+    options = LoadOptions(model=Path(base or saved_llama_dir()), adapter=Path(adapter) if adapter else None)
     (setup,) = lora_lint_load_setup(target=str(folder), settings=Settings(), options=options)
     return setup

@@ -94,7 +94,7 @@ def test_explain_answers_for_built_in_and_installed_plugin_rules_alike(tmp_path:
     dist.mkdir()
     (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: house-rules\nVersion: 1.0\n")
     (dist / "entry_points.txt").write_text("[lora_lint]\nhouse = house_rules\n")
-    run = run_cli("explain", query, cwd=tmp_path, env={"PYTHONPATH": str(tmp_path)})
+    run = run_cli("explain", "--format", "markdown", query, cwd=tmp_path, env={"PYTHONPATH": str(tmp_path)})
     assert run.rc == 0, run.err
     expected = "# LORA101 target-unmatched\n" if query == "LORA101" else "# LORA199 house-rank-too-small\n"
     assert run.out.startswith(expected)

@@ -56,7 +56,7 @@ def test_a_target_no_loader_claims_is_one_usage_error_from_the_loader_hook(tmp_p
     assert result.rc == 2
     assert result.err.strip().splitlines()[-1].endswith(
         "hub://org/unknown: not a factory (file.py:func or package.module:func), "
-        "an adapter folder (adapter_config.json) or a run folder (checkpoint-*/)"
+        "an adapter folder (adapter_config.json), a run folder (checkpoint-*/) or an axolotl / LLaMA-Factory YAML config"
     )
     assert "no such file" not in result.err and "Traceback" not in result.err
 
