@@ -26,7 +26,8 @@ def rng_kept() -> Iterator[None]:
     """Every random number generator a data loader or a forward pass may draw from, put back afterwards."""
     import torch
 
-    devices = list(range(torch.cuda.device_count())) if torch.cuda.is_initialized() else []
+    initialised = torch.cuda.is_initialized()  # type: ignore[no-untyped-call]
+    devices = list(range(torch.cuda.device_count())) if initialised else []
     state = random.getstate()
     numpy_state = _numpy_state()
     with torch.random.fork_rng(devices=devices):
