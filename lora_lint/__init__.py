@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from lora_lint.api import lint
+    from lora_lint.errors import LintFailed
     from lora_lint.findings import Finding, Location, Severity
     from lora_lint.linting import lint_targets
     from lora_lint.plugins import hookimpl
@@ -17,6 +18,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Finding",
+    "LintFailed",
     "LoadOptions",
     "Location",
     "Report",
@@ -33,6 +35,7 @@ _EXPORTS = {
     "lint": "lora_lint.api",
     "lint_targets": "lora_lint.linting",
     "LoadOptions": "lora_lint.sources.options",
+    "LintFailed": "lora_lint.errors",
     "Finding": "lora_lint.findings",
     "Location": "lora_lint.findings",
     "Severity": "lora_lint.findings",

@@ -14,6 +14,7 @@ from lora_lint.settings import Settings
 
 if TYPE_CHECKING:
     from lora_lint.facts.artifacts import ArtifactFacts
+    from lora_lint.facts.first_step import FirstStepFacts
     from lora_lint.facts.fsdp_units import FsdpUnits
     from lora_lint.facts.launch import LaunchFacts
     from lora_lint.facts.layers import LayerFacts
@@ -99,6 +100,8 @@ class Setup:
     merged: MergedCheckpoints | None = None
     #: a framework config's own key names and lines, so findings speak the user's YAML
     spelling: ConfigSpelling | None = None
+    #: what the first optimizer step with a learning rate changed (a guarded training run, assert_trainer_learns)
+    first_step: FirstStepFacts | None = None
 
     def provides(self, settings: Settings) -> Needs:
         """What this setup can give rules, under these settings."""
@@ -191,6 +194,11 @@ class RuleContext:
         from lora_lint.facts.params import collect_params
 
         return collect_params(self.setup, self.model, self.layers)
+
+    @property
+    def first_step(self) -> FirstStepFacts | None:
+        """What the first optimizer step with a learning rate changed, when a guarded run took one."""
+        return self.setup.first_step
 
     @cached_property
     def probe(self) -> ProbeResult | None:

@@ -43,3 +43,11 @@ class PluginError(LoraLintError):
 
     def __init__(self, plugin: str, rule: str, reason: str) -> None:
         super().__init__(self.FORMAT.format(plugin=plugin, rule=rule, reason=reason))
+
+
+class LintFailed(LoraLintError, RuntimeError):
+    """A guarded training run found what its ``fail_on`` threshold fails on; ``.report`` holds the findings."""
+
+    def __init__(self, report: object, message: str) -> None:
+        self.report = report
+        super().__init__(message)

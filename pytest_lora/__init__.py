@@ -15,6 +15,7 @@ from pytest_lora.assertions import (
     assert_matches_lock,
     assert_scaling_consistent,
     assert_targets_matched,
+    assert_trainer_learns,
 )
 
 __all__ = [
@@ -25,4 +26,5 @@ __all__ = [
     "assert_matches_lock",
     "assert_scaling_consistent",
     "assert_targets_matched",
+    "assert_trainer_learns",
 ]

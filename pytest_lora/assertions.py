@@ -28,6 +28,7 @@ __all__ = [
     "assert_matches_lock",
     "assert_scaling_consistent",
     "assert_targets_matched",
+    "assert_trainer_learns",
 ]
 
 TARGETING = ("LORA101", "LORA102", "LORA103")
@@ -36,6 +37,7 @@ TRAINABLE = ("LORA202", "LORA204", "LORA205")
 ALPHA_RATIO = ("LORA301",)
 SCALING = ("LORA303",)
 GRADIENT = ("LORA401", "LORA402", "LORA403")
+FIRST_STEP = ("LORA406", "LORA407")
 
 
 def assert_targets_matched(model: Any) -> None:
@@ -79,6 +81,27 @@ def assert_adapters_receive_grad(model: Any, batch: Any = None) -> None:
     """
     __tracebackhide__ = True
     _assert_rules("assert_adapters_receive_grad", model, GRADIENT, batch=batch, probe=True)
+
+
+def assert_trainer_learns(trainer: Any) -> None:
+    """One real optimizer step of ``trainer`` changes every adapter layer and no undeclared base weight
+    (LORA406/407).
+
+    The step uses the trainer's own first batch, loss and optimizer (built the way ``train()`` builds
+    it when there is none yet); weights, gradients, optimizer state, RNG and ``trainer.state`` are
+    put back afterwards, so ``trainer.train()`` runs as if the check had not happened.
+    """
+    __tracebackhide__ = True
+    from lora_lint.integrations.peek import unwrap_model
+    from lora_lint.integrations.trainer_step import measure_first_step
+
+    try:
+        facts = measure_first_step(trainer)
+    except LoraLintError as exc:
+        raise AssertionError(f"assert_trainer_learns: {exc}") from None
+    model = unwrap_model(trainer.model)
+    setup = Setup(target=f"<{type(trainer).__name__}>", model=model, first_step=facts)
+    _assert_rules("assert_trainer_learns", setup, FIRST_STEP)
 
 
 def assert_matches_lock(model_or_path: Any, lock: str | os.PathLike[str]) -> None:

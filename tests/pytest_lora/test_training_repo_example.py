@@ -19,7 +19,7 @@ def training_repo(pytester: pytest.Pytester) -> pytest.Pytester:
 
 def test_the_example_suite_passes_including_its_factory_item(training_repo: pytest.Pytester) -> None:
     result = training_repo.runpytest("-v")
-    result.assert_outcomes(passed=8)
+    result.assert_outcomes(passed=9)
     result.stdout.fnmatch_lines(["pyproject.toml::train.py:build PASSED*"])
 
 
@@ -29,7 +29,7 @@ def test_a_wrong_target_name_fails_the_suite_naming_the_entry_and_the_real_name(
     assert '"k_proj", "v_proj"' in source
     train.write_text(source.replace('"k_proj", "v_proj"', '"k_proj", "value"'))
     result = training_repo.runpytest()
-    result.assert_outcomes(passed=3, failed=5)
+    result.assert_outcomes(passed=3, failed=6)
     result.stdout.fnmatch_lines(
         [
             "*_ lora-lint train.py:build _*",

@@ -1,0 +1,1 @@
+"""Integrations with training libraries; each module imports its library only when used."""

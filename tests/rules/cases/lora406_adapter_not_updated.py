@@ -1,0 +1,17 @@
+"""LORA406 cases: a real 3-step run whose lora_B param group has lr 0, against a correct run that warms up
+from lr 0 with gradient accumulation 2 (the check waits for the first step that has a learning rate)."""
+
+from __future__ import annotations
+
+from tests.callback_trainers import adapter_lr_zero_optimizer, guarded_setup, lora_model
+
+CODE = "LORA406"
+
+
+def bad(tmp_path):
+    model = lora_model()
+    return guarded_setup(tmp_path, model=model, optimizer=adapter_lr_zero_optimizer(model))
+
+
+def good(tmp_path):
+    return guarded_setup(tmp_path, warmup_steps=1, gradient_accumulation_steps=2, lr_scheduler_type="linear")
