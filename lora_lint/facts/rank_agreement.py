@@ -57,7 +57,7 @@ def _differing_weights(ctx: RuleContext) -> tuple[str, ...]:
 
     model = ctx.setup.model
     params = dict(model.named_parameters()) if model is not None else {}
-    names = [n for slot in ctx.layers.slots() for n in (slot.a_param, slot.b_param) if n in params]
+    names = [n for slot in ctx.layers.slots() for n in (slot.a_param, slot.b_param) if n is not None and n in params]
     names = [n for n in names if not is_sharded(params[n]) and not params[n].is_meta]
     prints: list[tuple[float, float]] = []
     with torch.no_grad():

@@ -13,6 +13,7 @@ from lora_lint.probe.devices import probe_device
 from lora_lint.probe.hooks import Tracer
 from lora_lint.probe.isolation import untouched
 from lora_lint.probe.ranks import combined, ranks_with
+from lora_lint.probe.slots import slot_probes
 from lora_lint.probe.result import ABSENT, Grad, GradKind, ParamProbe, ProbeResult, SlotProbe
 
 if TYPE_CHECKING:
@@ -170,39 +171,15 @@ def _gradients(model: Any, layers: LayerFacts, tracer: Tracer) -> tuple[tuple[Sl
     a_list = [a for a, _ in pairs]
     local_a = _reduced([None if a is None else local_data(a) for a in a_list], _peak)
     a_peaks = [None if v is None else [v[1]] for v in combined(a_list, [None if v is None else [0.0, v[0]] for v in local_a])]
-    mine = _slots(layers, tracer, [_grad_of(r) for r in local], a_peaks)
+    mine = slot_probes(layers, tracer, [_grad_of(r) for r in local], a_peaks)
     stats = [_grad_of(r) for r in combined(tensors, local)]
-    whole = _slots(layers, tracer, stats, a_peaks)
+    whole = slot_probes(layers, tracer, stats, a_peaks)
     spread = ranks_with([not s.dead and s.trace.output_requires_grad for s in mine])
     if is_distributed():
         whole = [replace(s, ranks_with_grad=r) for s, r in zip(whole, spread)]
     offset = 2 * len(pairs)
     params = tuple(ParamProbe(n, stats[offset + j]) for j, (n, _) in enumerate(others))
     return tuple(whole), params
-
-
-def _slots(layers: LayerFacts, tracer: Tracer, stats: list[Grad], a_peaks: list[list[float] | None]) -> list[SlotProbe]:
-    slots: list[SlotProbe] = []
-    paths = {layer.key: layer.path for layer in layers}
-    for i, slot in enumerate(layers.slots()):
-        path = paths.get(slot.layer, slot.layer)
-        a_peak = a_peaks[i]
-        slots.append(
-            SlotProbe(
-                layer=slot.layer,
-                path=path,
-                adapter=slot.adapter,
-                a=stats[2 * i],
-                b=stats[2 * i + 1],
-                b_is_zero=slot.b_is_zero,
-                trace=tracer.trace(path),
-                checkpointing=tracer.checkpointing_of(path),
-                a_param=slot.a_param,
-                b_param=slot.b_param,
-                a_is_zero=None if a_peak is None else a_peak[0] == 0,
-            )
-        )
-    return slots
 
 
 def _reduced(tensors: list[Any], reduce: Any) -> list[list[float] | None]:
