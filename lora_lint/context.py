@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from lora_lint.facts.params import ParamFacts
     from lora_lint.facts.parts import ModelParts
     from lora_lint.facts.placement import Placement
+    from lora_lint.facts.rank_agreement import RankAgreement
     from lora_lint.facts.regression import RegressionFacts
     from lora_lint.facts.runs import RunFacts
     from lora_lint.facts.saved_heads import HeadCheck
@@ -102,6 +103,8 @@ class Setup:
     spelling: ConfigSpelling | None = None
     #: what the first optimizer step with a learning rate changed (a guarded training run, assert_trainer_learns)
     first_step: FirstStepFacts | None = None
+    #: how the ranks of a job compare, when already known (otherwise compared across the process group)
+    ranks: RankAgreement | None = None
 
     def provides(self, settings: Settings) -> Needs:
         """What this setup can give rules, under these settings."""
@@ -274,6 +277,13 @@ class RuleContext:
         from lora_lint.facts.placement import collect_placement
 
         return collect_placement(self.setup.model)
+
+    @cached_property
+    def ranks(self) -> RankAgreement:
+        """What the processes of the job disagree on: gradient on some ranks only, adapter weights."""
+        from lora_lint.facts.rank_agreement import collect_rank_agreement
+
+        return collect_rank_agreement(self)
 
     # -- merged checkpoints, tied embeddings, DoRA magnitudes ---------------------------------------
     @cached_property

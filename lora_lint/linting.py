@@ -68,10 +68,15 @@ class Linter:
         chosen = selected_rules(self.registry.rules.values(), settings)
         reports: list[Report] = []
         groups: list[str | None] = []
+        from lora_lint.distributed import join_launch_group, unwrap_data_parallel
+        from lora_lint.rank_report import job_report
+
         for setup in self._setups(setups, targets, settings, options):
+            join_launch_group()  # after the target's own code ran, which may have joined it already
+            setup.model = unwrap_data_parallel(setup.model)
             reports.append(lint_setup(setup, chosen, settings, self.pm))
             groups.append(setup.group)
-        report = merge_reports(fold_repeats(reports, groups))
+        report = job_report(merge_reports(fold_repeats(reports, groups)))  # one report for all ranks
         if root is not None:
             report = relative_paths(report, root)
         return dataclasses.replace(report, fail_on=settings.fail_on)

@@ -203,6 +203,10 @@ def check(
 
     checked = tuple(r.code for r in selected_rules(registry.rules.values(), settings))
     meta = ReportMeta(version=__version__, targets=report.targets, rules=registry.rules, root=cwd, checked=checked)
+    from lora_lint.distributed import agreed_exit_code, rank
+
+    if rank() != 0:  # every rank holds the job's report; rank 0 prints it, all exit alike
+        ctx.exit(agreed_exit_code(report.exit_code()))
     with contextlib.ExitStack() as stack:
         stream: IO[str] = sys.stdout if output is None else stack.enter_context(open(output, "w", encoding="utf-8"))
         use_color = {"always": True, "never": False}.get(color) if output is None else False
@@ -212,4 +216,5 @@ def check(
             stream.write(statistics_table(report) + "\n" if report.findings else "")
         else:
             render(registry.reporters[fmt](stream, color=use_color), report, meta)
-    ctx.exit(report.exit_code())
+        stream.flush()  # before the ranks part: a launcher may stop rank 0 once another rank exits non-zero
+    ctx.exit(agreed_exit_code(report.exit_code()))

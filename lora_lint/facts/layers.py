@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+from lora_lint.distributed import all_reduce, global_shape, is_distributed, local_data
 
 if TYPE_CHECKING:
     from lora_lint.facts.model import ModelFacts
@@ -121,9 +124,9 @@ def collect_layers(model: Any, facts: ModelFacts) -> LayerFacts:
                 a, b = module.lora_embedding_A[adapter], module.lora_embedding_B[adapter]
             rslora = getattr(module, "use_rslora", {})
             b_zero: bool | None = None
-            if not b.is_meta:
+            if not b.is_meta:  # counted on this rank's part, summed over the ranks below
                 with torch.no_grad():
-                    b_zero = bool(torch.count_nonzero(b) == 0)
+                    b_zero = bool(torch.count_nonzero(local_data(b)) == 0)
             slots.append(
                 AdapterSlot(
                     layer=key,
@@ -134,8 +137,8 @@ def collect_layers(model: Any, facts: ModelFacts) -> LayerFacts:
                     use_rslora=bool(rslora.get(adapter, False)) if isinstance(rslora, dict) else bool(rslora),
                     a_param=names.get(id(a)),
                     b_param=names.get(id(b)),
-                    a_shape=tuple(a.shape),
-                    b_shape=tuple(b.shape),
+                    a_shape=global_shape(a),
+                    b_shape=global_shape(b),
                     a_requires_grad=bool(a.requires_grad),
                     b_requires_grad=bool(b.requires_grad),
                     dtype=str(a.dtype).replace("torch.", ""),
@@ -159,7 +162,23 @@ def collect_layers(model: Any, facts: ModelFacts) -> LayerFacts:
                 adapters=tuple(slots),
             )
         )
-    return LayerFacts(tuple(layers))
+    return LayerFacts(tuple(_zero_on_every_rank(layers)))
+
+
+def _zero_on_every_rank(layers: list[LoraLayerFacts]) -> list[LoraLayerFacts]:
+    """``lora_B`` is zero only when it is zero on every rank (each holds a shard, or its own copy)."""
+    if not is_distributed():
+        return layers
+    flags = [s.b_is_zero for layer in layers for s in layer.adapters]
+    nonzero = iter(all_reduce([0.0 if f in (True, None) else 1.0 for f in flags]))
+    out = []
+    for layer in layers:
+        slots = []
+        for slot in layer.adapters:
+            count = next(nonzero)
+            slots.append(slot if slot.b_is_zero is None else dataclasses.replace(slot, b_is_zero=count == 0))
+        out.append(dataclasses.replace(layer, adapters=tuple(slots)))
+    return out
 
 
 def _num(value: Any) -> float | None:

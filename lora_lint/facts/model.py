@@ -7,6 +7,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from lora_lint.distributed import global_shape
+
 if TYPE_CHECKING:
     from lora_lint.context import Setup
 
@@ -213,7 +215,7 @@ def collect_model_facts(setup: Setup) -> ModelFacts:
                 )
             )
             params.extend(
-                BaseParameter(key, name, tuple(p.shape)) for name, p in module.named_parameters(recurse=False)
+                BaseParameter(key, name, global_shape(p)) for name, p in module.named_parameters(recurse=False)
             )
     archs = getattr(cfg, "architectures", None) or []
     return ModelFacts(

@@ -123,7 +123,7 @@ def collect_params(setup: Setup, model_facts: ModelFacts, layer_facts: LayerFact
                 role=role,
                 adapter=adapter,
                 requires_grad=bool(p.requires_grad),
-                numel=int(p.numel()),
+                numel=int(getattr(p, "ds_numel", None) or p.numel()),  # ZeRO-3 internal: numel() is 0
                 in_optimizer=None if opt_set is None else id(p) in opt_set,
             )
         )

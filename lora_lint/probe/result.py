@@ -88,6 +88,8 @@ class SlotProbe:
     b_param: str | None = None
     #: embedding adapters start the other way round: ``lora_embedding_A == 0``, B random
     a_is_zero: bool | None = None
+    #: in a process group: the ranks on which this adapter took part in autograd and got gradient
+    ranks_with_grad: tuple[int, ...] | None = None
 
     @property
     def a_expected_zero(self) -> bool:
@@ -163,6 +165,8 @@ class ProbeResult:
     nonfinite_weights: tuple[str, ...] = ()
     #: the synthetic batch fed only part of the model (token ids for a model that also reads images)
     batch_partial: bool = False
+    #: how many processes ran the probe together (their results are combined here)
+    world_size: int = 1
 
     @property
     def loss_computed(self) -> bool:

@@ -7,10 +7,13 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from lora_lint.distributed import is_distributed, local_data, world_size
 from lora_lint.probe.batch import BatchUnavailable, ProbeBatch, synthetic_batch, user_batch
 from lora_lint.probe.devices import probe_device
 from lora_lint.probe.hooks import Tracer
 from lora_lint.probe.isolation import untouched
+from lora_lint.probe.ranks import combined, ranks_with
+from lora_lint.probe.slots import slot_probes
 from lora_lint.probe.result import ABSENT, Grad, GradKind, ParamProbe, ProbeResult, SlotProbe
 
 if TYPE_CHECKING:
@@ -91,6 +94,7 @@ def _forward_backward(model: Any, inputs: ProbeBatch, layers: LayerFacts, device
         params=params,
         nonfinite_outputs=nonfinite_out,
         batch_partial=inputs.partial,
+        world_size=world_size(),
     )
     if result.nonfinite_loss or result.nonfinite_outputs or result.nonfinite_grads:
         result = replace(result, nonfinite_weights=_nonfinite_weights(model))
@@ -147,7 +151,11 @@ def _nonfinite_names(named: list[tuple[str, Any]]) -> tuple[str, ...]:
 
 
 def _gradients(model: Any, layers: LayerFacts, tracer: Tracer) -> tuple[tuple[SlotProbe, ...], tuple[ParamProbe, ...]]:
-    """Summaries of every adapter's and every other trainable tensor's gradient, in one pass."""
+    """Summaries of every adapter's and every other trainable tensor's gradient, in one pass.
+
+    In a process group each rank summarises its part and the ranks combine the summaries
+    (:mod:`lora_lint.probe.ranks`); each adapter also records the ranks where it got gradient itself.
+    """
     by_name = dict(model.named_parameters(remove_duplicate=False))
     adapter_ids: set[int] = set()
     pairs: list[tuple[Any, Any]] = []
@@ -157,32 +165,21 @@ def _gradients(model: Any, layers: LayerFacts, tracer: Tracer) -> tuple[tuple[Sl
         pairs.append((a, b))
     others = [(n, p) for n, p in model.named_parameters() if p.requires_grad and id(p) not in adapter_ids]
     tensors = [t for pair in pairs for t in pair] + [p for _, p in others]
-    stats = [_grad_of(r) for r in _reduced([None if t is None else t.grad for t in tensors], _grad_norms)]
+    grads = [None if t is None else t.grad for t in tensors]
+    local = _reduced([None if g is None else local_data(g) for g in grads], _grad_norms)
     # embeddings start the other way round (lora_embedding_A zero): whichever matrix is zero decides
-    a_peaks = _reduced([a for a, _ in pairs], _peak)
-    slots: list[SlotProbe] = []
-    paths = {layer.key: layer.path for layer in layers}
-    for i, slot in enumerate(layers.slots()):
-        path = paths.get(slot.layer, slot.layer)
-        a_peak = a_peaks[i]
-        slots.append(
-            SlotProbe(
-                layer=slot.layer,
-                path=path,
-                adapter=slot.adapter,
-                a=stats[2 * i],
-                b=stats[2 * i + 1],
-                b_is_zero=slot.b_is_zero,
-                trace=tracer.trace(path),
-                checkpointing=tracer.checkpointing_of(path),
-                a_param=slot.a_param,
-                b_param=slot.b_param,
-                a_is_zero=None if a_peak is None else a_peak[0] == 0,
-            )
-        )
+    a_list = [a for a, _ in pairs]
+    local_a = _reduced([None if a is None else local_data(a) for a in a_list], _peak)
+    a_peaks = [None if v is None else [v[1]] for v in combined(a_list, [None if v is None else [0.0, v[0]] for v in local_a])]
+    mine = slot_probes(layers, tracer, [_grad_of(r) for r in local], a_peaks)
+    stats = [_grad_of(r) for r in combined(tensors, local)]
+    whole = slot_probes(layers, tracer, stats, a_peaks)
+    spread = ranks_with([not s.dead and s.trace.output_requires_grad for s in mine])
+    if is_distributed():
+        whole = [replace(s, ranks_with_grad=r) for s, r in zip(whole, spread)]
     offset = 2 * len(pairs)
     params = tuple(ParamProbe(n, stats[offset + j]) for j, (n, _) in enumerate(others))
-    return tuple(slots), params
+    return tuple(whole), params
 
 
 def _reduced(tensors: list[Any], reduce: Any) -> list[list[float] | None]:
@@ -206,6 +203,8 @@ def _grad_norms(grad: Any) -> Any:
     import torch
 
     g = grad.coalesce().values() if grad.is_sparse else grad
+    if g.numel() == 0:  # an empty shard of this rank
+        return torch.zeros(2, dtype=torch.float32, device=g.device)
     return torch.stack(
         [
             torch.linalg.vector_norm(g, dtype=torch.float32),
@@ -217,6 +216,8 @@ def _grad_norms(grad: Any) -> Any:
 def _peak(tensor: Any) -> Any:
     import torch
 
+    if tensor.numel() == 0:
+        return torch.zeros(1, dtype=torch.float32, device=tensor.device)
     return torch.linalg.vector_norm(tensor, ord=float("inf"), dtype=torch.float32).reshape(1)
 
 
@@ -239,5 +240,5 @@ def _nonfinite_weights(model: Any) -> tuple[str, ...]:
     return tuple(
         name
         for name, p in model.named_parameters()
-        if p.is_floating_point() and not p.is_meta and not bool(torch.isfinite(p).all())
+        if p.is_floating_point() and not p.is_meta and not bool(torch.isfinite(local_data(p)).all())
     )
