@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from lora_lint.findings import Location, Note
 from lora_lint.rules._base import Needs
 from lora_lint.settings import Settings
+from lora_lint.suppression import SuppressionFacts
 
 if TYPE_CHECKING:
     from lora_lint.facts.artifacts import ArtifactFacts
@@ -147,6 +148,8 @@ class RuleContext:
         self.setup = setup
         self.settings = settings
         self.notes: list[Note] = []
+        #: set by the engine once the other rules ran and suppression applied (rules with Needs.SUPPRESSIONS)
+        self.suppressions = SuppressionFacts()
 
     def note(self, message: str, code: str | None = None) -> None:
         """Tell the user something that is not a finding (e.g. why a check could not run)."""

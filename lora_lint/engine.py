@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     import pluggy
 
     from lora_lint.rules._base import Rule
+    from lora_lint.suppression import SuppressionFacts
 
 
 #: Rules about saved files and runs simply do not apply to a live model: no note for skipping them.
@@ -43,7 +44,13 @@ def lint_setup(
     findings: list[Finding] = []
     skipped: dict[Needs, list[str]] = {}
     inference_skipped: list[str] = []
-    for rule_cls in rules:
+    ran: list[str] = []
+    late = [r for r in rules if Needs.SUPPRESSIONS in r.needs]
+    for rule_cls in [*(r for r in rules if r not in late), None, *late]:
+        if rule_cls is None:  # the rules ran: suppression applies here, once, before anything reads findings
+            findings, ctx.suppressions = _suppress(findings, setup, settings, ran)
+            provides |= Needs.SUPPRESSIONS
+            continue
         if settings.intent == "inference" and rule_cls.training_only:
             inference_skipped.append(rule_cls.code)
             continue
@@ -58,6 +65,7 @@ def lint_setup(
             raise
         except Exception as exc:  # a rule bug: name the rule and the target, keep the cause
             raise RuleError(rule_cls.code, setup.target, exc) from exc
+        ran.append(rule_cls.code)
     notes = [*setup.notes, *ctx.notes]
     silent = _SILENT_SKIPS
     if setup.model is None and (setup.adapter_dirs or setup.checkpoints):
@@ -75,6 +83,15 @@ def lint_setup(
         for result in pm.hook.lora_lint_attachments(ctx=ctx, findings=tuple(findings)):
             attachments.extend(result or ())
     return Report(tuple(findings), tuple(notes), tuple(attachments), (setup.target,))
+
+
+def _suppress(
+    findings: list[Finding], setup: Setup, settings: Settings, ran: list[str]
+) -> tuple[list[Finding], SuppressionFacts]:
+    from lora_lint.suppression import apply_suppressions
+
+    pyproject = next((s for s in settings.sources if s.endswith("pyproject.toml")), None)
+    return apply_suppressions(findings, setup.origin, settings.per_module_ignores, ran, pyproject)
 
 
 def _finding_key(group: str, f: Finding) -> tuple[object, ...]:

@@ -32,6 +32,8 @@ class Settings:
     alpha_ratio_max: float = 8.0
     #: LORA307 warns above this dropout and errors at 1.0 or more.
     dropout_warn: float = 0.5
+    #: ``[tool.lora-lint.per-module-ignores]``: (glob over module paths, codes it drops), in file order
+    per_module_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
     #: Where the settings came from, for messages (e.g. the pyproject.toml path).
     sources: tuple[str, ...] = field(default=(), compare=False)
 
@@ -72,6 +74,7 @@ _PYPROJECT_KEYS: Mapping[str, str] = {
     "alpha-ratio-min": "alpha_ratio_min",
     "alpha-ratio-max": "alpha_ratio_max",
     "dropout-warn": "dropout_warn",
+    "per-module-ignores": "per_module_ignores",
 }
 
 
@@ -118,6 +121,10 @@ def settings_from_pyproject(path: Path, base: Settings | None = None) -> Setting
 
 
 def _convert(path: Path, key: str, name: str, value: Any) -> Any:
+    if name == "per_module_ignores":
+        from lora_lint.suppression import per_module_table
+
+        return per_module_table(value, str(path))
     expected = type(getattr(Settings(), name))
     if expected is tuple:
         if isinstance(value, str) or (isinstance(value, list) and all(isinstance(v, str) for v in value)):

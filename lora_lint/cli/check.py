@@ -15,6 +15,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 import click
 
+from lora_lint.cli.lock import existing_lock
 from lora_lint.errors import UsageError
 from lora_lint.settings import FAIL_ON_CHOICES, INTENT_CHOICES, Settings
 
@@ -79,7 +80,7 @@ def check_selectors(settings: Settings, registry: Registry) -> None:
 @click.option("--model", "model_dir", help="Base model: a folder (config.json; weights optional) or a hub id org/name (its config.json from the HF cache or the hub).")
 @click.option("--lora-config", type=click.Path(exists=True), help="LoraConfig kwargs as JSON or YAML, or an adapter folder; needs --model.")
 @click.option("--adapter", type=click.Path(exists=True, file_okay=False), help="With MERGED_DIR --model BASE: the adapter that was merged.")
-@click.option("--lock", type=click.Path(exists=True, dir_okay=False), help="Compare saved adapters against this lock file.")
+@click.option("--lock", callback=existing_lock, help="Compare with this lock file [default: lora.lock.json in ADAPTER_DIR / RUN_DIR].")
 @click.option("-f", "--format", "fmt", default="text", show_default=True, help="text, json, json-lines, sarif, github, gitlab or junit (or a plugin's format).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write the report to FILE instead of stdout.")
 @click.option("--select", multiple=True, help="Only these codes or prefixes, comma-separated (LORA1,LORA301).")
@@ -96,6 +97,7 @@ def check_selectors(settings: Settings, registry: Registry) -> None:
 @click.option("--color", type=click.Choice(("auto", "always", "never")), default="auto", show_default=True, help="Colour text output.")
 @click.option("--statistics", is_flag=True, help="Print how many findings each code has instead of the findings.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 whatever is found (same as --fail-on never).")
+@click.option("--add-ignore", is_flag=True, help="Write '# lora-lint: ignore[CODES]' on the lines the findings point at, then exit 0.")
 @click.pass_context
 def check(
     ctx: click.Context,
@@ -120,6 +122,7 @@ def check(
     color: str,
     statistics: bool,
     exit_zero: bool,
+    add_ignore: bool,
 ) -> None:
     """Lint LoRA setups before training.
 
@@ -199,6 +202,10 @@ def check(
             report = linter.lint(targets, settings, options, root=cwd)
         finally:
             progress.done()
+    if add_ignore:
+        from lora_lint.cli.add_ignore import write_ignores
+
+        ctx.exit(write_ignores(report.findings, cwd))
     from lora_lint.engine import selected_rules
 
     checked = tuple(r.code for r in selected_rules(registry.rules.values(), settings))

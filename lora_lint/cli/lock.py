@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
+
+from lora_lint.errors import UsageError
+
+
+def existing_lock(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """``check --lock FILE``: a missing file is lora-lint's one-line usage error, before anything loads."""
+    if value is not None and not Path(value).is_file():
+        what = "is a folder, not a lock file" if Path(value).is_dir() else "not found"
+        raise UsageError(f"lock file {value} {what} (write one with `lora-lint lock PATH`)")
+    return value
 
 
 @click.command("lock")
@@ -33,3 +45,7 @@ def lock(path: str, output: str | None) -> None:
             f"{len(record['tensors'])} tensors"
         )
     click.echo(f"wrote {written}")
+    if output is None:
+        click.echo(f"`lora-lint check {path}` compares against it from now on (LORA304 on drift)")
+    else:
+        click.echo(f"compare with `lora-lint check {path} --lock {written}`")

@@ -34,6 +34,8 @@ class Needs(enum.Flag):
     RUN = enum.auto()
     #: launch configuration files or a multi-process environment (accelerate, DeepSpeed, WORLD_SIZE)
     LAUNCH = enum.auto()
+    #: what suppression comments and per-module-ignores dropped: known only once the other rules ran
+    SUPPRESSIONS = enum.auto()
 
 
 NEED_LABELS: Mapping[Needs, str] = {

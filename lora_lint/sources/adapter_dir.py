@@ -49,7 +49,7 @@ def lora_lint_load_setup(
         from lora_lint.sources.adapter_base import saved_base
 
         base.folder, tried = saved_base(saved.adapters, target)
-    setup = adapter_setup(target, saved, base, lock_file=lock_option(options))
+    setup = adapter_setup(target, saved, base, lock_file=lock_option(options, folder))
     if tried is not None:
         setup.notes.append(tried)
     return [setup]

@@ -65,10 +65,13 @@ def adapter_setup(
     )
 
 
-def lock_option(options: LoadOptions) -> Path | None:
-    """The ``--lock`` file, which must exist."""
+def lock_option(options: LoadOptions, folder: Path | None = None) -> Path | None:
+    """The ``--lock`` file, which must exist; without one, the ``lora.lock.json`` that ``lora-lint lock`` wrote in ``folder``."""
     if options.lock is None:
-        return None
+        from lora_lint.lock.file import LOCK_NAME
+
+        found = folder / LOCK_NAME if folder is not None else None
+        return found if found is not None and found.is_file() else None
     if not options.lock.is_file():
         raise SetupLoadError(str(options.lock), "lock file not found (write one with `lora-lint lock PATH`)")
     return options.lock

@@ -24,7 +24,7 @@ def load_run(folder: Path, target: str, options: LoadOptions) -> list[Setup]:
     """
     checkpoints = run_checkpoints(folder)
     base = BaseForAdapters(options)
-    lock = lock_option(options)
+    lock = lock_option(options, folder)
     stages: list[tuple[str, Path]] = [(f"{target.rstrip('/')}/{c.name}", c) for c in checkpoints]
     if adapter_folders(folder):
         stages.append((target, folder))
