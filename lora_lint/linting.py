@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 #: ``hub://org/model``, ``s3://bucket/run``: a plugin's kind of target, never "a missing file"
 _SCHEME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+_SELECTOR_RE = re.compile(r"^LORA\d{0,3}$")
 
 
 class Linter:
@@ -65,6 +66,7 @@ class Linter:
 
         settings = settings or Settings()
         options = load_options(options)
+        check_selectors(settings, self.registry)
         chosen = selected_rules(self.registry.rules.values(), settings)
         reports: list[Report] = []
         groups: list[str | None] = []
@@ -123,6 +125,18 @@ def lint_targets(
         report.assert_clean()
     """
     return Linter(plugins).lint(targets, settings, options, root=root)
+
+
+def check_selectors(settings: Settings, registry: Registry) -> None:
+    """Every select/ignore entry must be a code or prefix of at least one registered rule: a typo selects
+    nothing, and a check of nothing would pass."""
+    codes = sorted(registry.rules)
+    for option, values in (("select", settings.select), ("ignore", settings.ignore), ("extend-select", settings.extend_select)):
+        for value in values:
+            if not _SELECTOR_RE.match(value):
+                raise UsageError(f"{option}: {value!r} is not a rule code or prefix (e.g. LORA101, LORA1, LORA)")
+            if not any(code.startswith(value) for code in codes):
+                raise UsageError(f"{option}: {value!r} matches no rule; `lora-lint rules` lists them")
 
 
 def unrecognised(target: str) -> str:

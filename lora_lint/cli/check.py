@@ -6,7 +6,6 @@ import contextlib
 import dataclasses
 import logging
 import os
-import re
 import sys
 import warnings
 from collections.abc import Sequence
@@ -16,13 +15,11 @@ from typing import IO, TYPE_CHECKING, Any
 import click
 
 from lora_lint.errors import UsageError
+from lora_lint.linting import check_selectors
 from lora_lint.settings import FAIL_ON_CHOICES, INTENT_CHOICES, Settings
 
 if TYPE_CHECKING:
     from lora_lint.plugins import Registry
-
-_SELECTOR_RE = re.compile(r"^LORA\d{0,3}$")
-
 
 class Progress:
     """One self-erasing status line on stderr, shown only when stderr is a terminal."""
@@ -61,17 +58,6 @@ def effective_settings(cwd: Path, **cli: Any) -> Settings:
     from lora_lint.probe.devices import parse_device
 
     return dataclasses.replace(settings, device=parse_device(settings.device))
-
-
-def check_selectors(settings: Settings, registry: Registry) -> None:
-    """Every select/ignore entry must be a code or prefix of at least one registered rule."""
-    codes = sorted(registry.rules)
-    for option, values in (("select", settings.select), ("ignore", settings.ignore), ("extend-select", settings.extend_select)):
-        for value in values:
-            if not _SELECTOR_RE.match(value):
-                raise UsageError(f"{option}: {value!r} is not a rule code or prefix (e.g. LORA101, LORA1, LORA)")
-            if not any(code.startswith(value) for code in codes):
-                raise UsageError(f"{option}: {value!r} matches no rule; `lora-lint rules` lists them")
 
 
 @click.command()
