@@ -71,6 +71,7 @@ class Linter:
         reports: list[Report] = []
         groups: list[str | None] = []
         for setup in self._setups(setups, targets, settings, options):
+            setup = _unwrapped(setup)
             reports.append(lint_setup(setup, chosen, settings, self.pm))
             groups.append(setup.group)
         report = merge_reports(fold_repeats(reports, groups))
@@ -125,6 +126,16 @@ def lint_targets(
         report.assert_clean()
     """
     return Linter(plugins).lint(targets, settings, options, root=root)
+
+
+def _unwrapped(setup: Setup) -> Setup:
+    """The setup with its model out of DataParallel-style wrappers (a copy: the caller's Setup is left alone)."""
+    if setup.model is None or not hasattr(setup.model, "module"):
+        return setup
+    from lora_lint.sources.wrappers import unwrap_model
+
+    inner = unwrap_model(setup.model)
+    return setup if inner is setup.model else dataclasses.replace(setup, model=inner)
 
 
 def check_selectors(settings: Settings, registry: Registry) -> None:
