@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import logging
 import os
@@ -175,7 +174,10 @@ def check(
             Path(accelerate_config) if accelerate_config else None, Path(deepspeed) if deepspeed else None
         ),
     )
-    with warnings.catch_warnings(), contextlib.redirect_stdout(sys.stderr):
+    from lora_lint.cli.output import ReportOutput
+
+    out = ReportOutput(output)  # opened before user code runs: nothing it does reaches the report
+    with warnings.catch_warnings(), out.user_code():
         # library deprecation notices are for library authors; the user's own warnings still show
         warnings.simplefilter("ignore", DeprecationWarning)
         warnings.simplefilter("ignore", FutureWarning)
@@ -183,14 +185,16 @@ def check(
         logging.getLogger("bitsandbytes").setLevel(logging.ERROR)
         try:
             report = linter.lint(targets, settings, options, root=cwd)
+        except BaseException:
+            out.close()  # fd 1 back to stdout before the error is shown
+            raise
         finally:
             progress.done()
     from lora_lint.engine import selected_rules
 
     checked = tuple(r.code for r in selected_rules(registry.rules.values(), settings))
     meta = ReportMeta(version=__version__, targets=report.targets, rules=registry.rules, root=cwd, checked=checked)
-    with contextlib.ExitStack() as stack:
-        stream: IO[str] = sys.stdout if output is None else stack.enter_context(open(output, "w", encoding="utf-8"))
+    with out.writing() as stream:
         use_color = {"always": True, "never": False}.get(color) if output is None else False
         if statistics:
             from lora_lint.cli.statistics import statistics_table

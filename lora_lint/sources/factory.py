@@ -150,10 +150,17 @@ def safe_str(value: object) -> str:
     try:
         return str(value)
     except Exception:  # the user's __str__: its own failure must not replace the one being reported
-        return f"(a {type(value).__name__} whose message cannot be shown)"
+        return "(its message cannot be shown: its __str__ raised)"
+
+
+def _shown(key: object) -> str:
+    return key if isinstance(key, str) else f"{safe_str(key)[:40]} (of type {type(key).__name__})"
 
 
 def _describe(value: object) -> str:
+    if isinstance(value, (str, int, float)):
+        shown = repr(value[:40]) if isinstance(value, str) else safe_str(value)[:40]
+        return f"{shown} (of type {type(value).__name__})"
     if isinstance(value, ModuleType):
         return f"the module {value.__name__}"
     if isinstance(value, type):
@@ -163,13 +170,13 @@ def _describe(value: object) -> str:
 
 def _unpack(target: str, result: Any) -> dict[str, Any]:
     if isinstance(result, Mapping):
-        keys = sorted(repr(k) if not isinstance(k, str) else k for k in result)
+        keys = sorted((_shown(k) for k in result), key=str)  # keys of any type, sortable or not
         unknown = [k for k in keys if k not in _RESULT_KEYS]
         if unknown or "model" not in result:
             raise SetupLoadError(
                 target,
-                f"the factory returned a mapping with keys {keys}; expected 'model' and optionally "
-                f"'batch', 'optimizer'" + (f" (unknown: {', '.join(unknown)})" if unknown else ""),
+                f"the factory returned a mapping with keys {', '.join(keys) or '(none)'}; expected 'model' and "
+                f"optionally 'batch', 'optimizer'" + (f" (unknown: {', '.join(unknown)})" if unknown else ""),
             )
         parts = {k: result.get(k) for k in _RESULT_KEYS}
     elif isinstance(result, tuple) and len(result) == 2:
