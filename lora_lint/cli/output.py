@@ -52,14 +52,13 @@ class ReportOutput:
     @contextlib.contextmanager
     def user_code(self) -> Iterator[None]:
         """Run user code with stdout on stderr and the json module's functions put back afterwards."""
-        saved = dict(vars(json))
-        saved_encoder = dict(vars(json.encoder))
+        saved = [(owner, dict(vars(owner))) for owner in (json, json.encoder, json.JSONEncoder)]
         try:
             with contextlib.redirect_stdout(sys.stderr):
                 yield
         finally:
-            _put_back(json, saved)
-            _put_back(json.encoder, saved_encoder)
+            for owner, values in saved:
+                _put_back(owner, values)
 
     @contextlib.contextmanager
     def writing(self) -> Iterator[IO[str]]:
