@@ -38,8 +38,6 @@ def lint(
     """
     from lora_lint.linting import Linter
 
-    if model is None:
-        raise UsageError("lint() needs a model (or a Setup), got None")
     base = settings or Settings()
     effective = base.merged(
         select=select, ignore=ignore, extend_select=extend_select, probe=probe, intent=intent, device=device
@@ -49,14 +47,38 @@ def lint(
 
 
 def as_setup(model: Any, batch: Any = None, optimizer: Any = None) -> Setup:
-    """``model`` as a Setup (a Setup given is used as is, with ``batch``/``optimizer`` filled in when given)."""
+    """``model`` as a Setup (a Setup given is used as is, with ``batch``/``optimizer`` filled in when given).
+
+    Anything but a Setup or a torch module instance is a ``TypeError`` saying what was expected, before
+    any rule reads it.
+    """
     if isinstance(model, Setup):
         if batch is not None:
             model.batch = batch
         if optimizer is not None:
             model.optimizer = optimizer
         return model
+    check_model(model)
     return Setup(target=_describe(model), model=model, batch=batch, optimizer=optimizer)
+
+
+def check_model(model: Any) -> None:
+    """A ``UsageError`` for ``None``, a ``TypeError`` for anything that is not a torch module instance."""
+    if model is None:
+        raise UsageError("lint() needs a model (or a Setup), got None")
+    import torch
+
+    if isinstance(model, torch.nn.Module):
+        return
+    if isinstance(model, type):
+        got = f"the class {model.__name__} (build an instance first)"
+    elif isinstance(model, str):
+        got = f"the string {model!r} (lora_lint.lint_targets takes TARGET strings)"
+    else:
+        got = f"a {type(model).__name__}"
+    raise TypeError(
+        f"expected a model: a torch.nn.Module (a PeftModel or a module holding LoRA layers) or a Setup, got {got}"
+    )
 
 
 def _describe(model: Any) -> str:

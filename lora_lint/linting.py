@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 #: ``hub://org/model``, ``s3://bucket/run``: a plugin's kind of target, never "a missing file"
 _SCHEME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+_SELECTOR_RE = re.compile(r"^LORA\d{0,3}$")
 
 
 class Linter:
@@ -65,15 +66,16 @@ class Linter:
 
         settings = settings or Settings()
         options = load_options(options)
+        check_selectors(settings, self.registry)
         chosen = selected_rules(self.registry.rules.values(), settings)
         reports: list[Report] = []
         groups: list[str | None] = []
-        from lora_lint.distributed import join_launch_group, unwrap_data_parallel
+        from lora_lint.distributed import join_launch_group
         from lora_lint.rank_report import job_report
 
         for setup in self._setups(setups, targets, settings, options):
             join_launch_group()  # after the target's own code ran, which may have joined it already
-            setup.model = unwrap_data_parallel(setup.model)
+            setup = _unwrapped(setup)
             reports.append(lint_setup(setup, chosen, settings, self.pm))
             groups.append(setup.group)
         report = job_report(merge_reports(fold_repeats(reports, groups)))  # one report for all ranks
@@ -128,6 +130,28 @@ def lint_targets(
         report.assert_clean()
     """
     return Linter(plugins).lint(targets, settings, options, root=root)
+
+
+def _unwrapped(setup: Setup) -> Setup:
+    """The setup with its model out of DataParallel-style wrappers (a copy: the caller's Setup is left alone)."""
+    if setup.model is None or not hasattr(setup.model, "module"):
+        return setup
+    from lora_lint.sources.wrappers import unwrap_model
+
+    inner = unwrap_model(setup.model)
+    return setup if inner is setup.model else dataclasses.replace(setup, model=inner)
+
+
+def check_selectors(settings: Settings, registry: Registry) -> None:
+    """Every select/ignore entry must be a code or prefix of at least one registered rule: a typo selects
+    nothing, and a check of nothing would pass."""
+    codes = sorted(registry.rules)
+    for option, values in (("select", settings.select), ("ignore", settings.ignore), ("extend-select", settings.extend_select)):
+        for value in values:
+            if not _SELECTOR_RE.match(value):
+                raise UsageError(f"{option}: {value!r} is not a rule code or prefix (e.g. LORA101, LORA1, LORA)")
+            if not any(code.startswith(value) for code in codes):
+                raise UsageError(f"{option}: {value!r} matches no rule; `lora-lint rules` lists them")
 
 
 def unrecognised(target: str) -> str:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from lora_lint.context import Setup
-from lora_lint.errors import LoraLintError, UsageError
+from lora_lint.errors import LoraLintError
 from lora_lint.report import Report
 from lora_lint.rules._base import NEED_LABELS, Needs
 from lora_lint.settings import Settings
@@ -164,9 +164,7 @@ def lint_codes(
     missing = [c for c in codes if c not in rules]
     if missing:
         raise RuntimeError(f"{helper} needs rule(s) {', '.join(missing)}, which no installed lora-lint plugin registers")
-    if model is None:
-        raise UsageError("lint() needs a model (or a Setup), got None")
-    setup = as_setup(model, batch)
+    setup = as_setup(model, batch)  # TypeError for what is not a model
     _require_runnable(helper, setup, {c: rules[c].needs for c in codes}, settings)
     return linter.lint((), settings, setups=[setup])
 

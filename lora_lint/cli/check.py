@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import logging
 import os
-import re
 import sys
 import warnings
 from collections.abc import Sequence
@@ -17,13 +15,11 @@ import click
 
 from lora_lint.cli.lock import existing_lock
 from lora_lint.errors import UsageError
+from lora_lint.linting import check_selectors
 from lora_lint.settings import FAIL_ON_CHOICES, INTENT_CHOICES, Settings
 
 if TYPE_CHECKING:
     from lora_lint.plugins import Registry
-
-_SELECTOR_RE = re.compile(r"^LORA\d{0,3}$")
-
 
 class Progress:
     """One self-erasing status line on stderr, shown only when stderr is a terminal."""
@@ -62,17 +58,6 @@ def effective_settings(cwd: Path, **cli: Any) -> Settings:
     from lora_lint.probe.devices import parse_device
 
     return dataclasses.replace(settings, device=parse_device(settings.device))
-
-
-def check_selectors(settings: Settings, registry: Registry) -> None:
-    """Every select/ignore entry must be a code or prefix of at least one registered rule."""
-    codes = sorted(registry.rules)
-    for option, values in (("select", settings.select), ("ignore", settings.ignore), ("extend-select", settings.extend_select)):
-        for value in values:
-            if not _SELECTOR_RE.match(value):
-                raise UsageError(f"{option}: {value!r} is not a rule code or prefix (e.g. LORA101, LORA1, LORA)")
-            if not any(code.startswith(value) for code in codes):
-                raise UsageError(f"{option}: {value!r} matches no rule; `lora-lint rules` lists them")
 
 
 @click.command()
@@ -192,7 +177,10 @@ def check(
             Path(accelerate_config) if accelerate_config else None, Path(deepspeed) if deepspeed else None
         ),
     )
-    with warnings.catch_warnings(), contextlib.redirect_stdout(sys.stderr):
+    from lora_lint.cli.output import ReportOutput
+
+    out = ReportOutput(output)  # opened before user code runs: nothing it does reaches the report
+    with warnings.catch_warnings(), out.user_code():
         # library deprecation notices are for library authors; the user's own warnings still show
         warnings.simplefilter("ignore", DeprecationWarning)
         warnings.simplefilter("ignore", FutureWarning)
@@ -200,6 +188,9 @@ def check(
         logging.getLogger("bitsandbytes").setLevel(logging.ERROR)
         try:
             report = linter.lint(targets, settings, options, root=cwd)
+        except BaseException:
+            out.close()  # fd 1 back to stdout before the error is shown
+            raise
         finally:
             progress.done()
     if add_ignore:
@@ -214,8 +205,7 @@ def check(
 
     if rank() != 0:  # every rank holds the job's report; rank 0 prints it, all exit alike
         ctx.exit(agreed_exit_code(report.exit_code()))
-    with contextlib.ExitStack() as stack:
-        stream: IO[str] = sys.stdout if output is None else stack.enter_context(open(output, "w", encoding="utf-8"))
+    with out.writing() as stream:
         use_color = {"always": True, "never": False}.get(color) if output is None else False
         if statistics:
             from lora_lint.cli.statistics import statistics_table

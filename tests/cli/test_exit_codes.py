@@ -67,7 +67,7 @@ BAD = [
     ("missing-function", ["train.py:nope"], PREFIX + "cannot load train.py:nope: train.py has no attribute 'nope'"),
     ("not-callable", ["train.py:value"], PREFIX + "cannot load train.py:value: value in train.py is not callable"),
     ("factory-raises", ["train.py:raises"], PREFIX + "cannot load train.py:raises: the factory raised RuntimeError: CUDA out of memory. Tried to allocate 2.00 GiB (at train.py:3)"),
-    ("factory-returns-int", ["train.py:returns_number"], PREFIX + "cannot load train.py:returns_number: the factory returned int; expected a torch model, (model, batch), or a mapping with 'model' and optionally 'batch', 'optimizer'"),
+    ("factory-returns-int", ["train.py:returns_number"], PREFIX + "cannot load train.py:returns_number: the factory returned 3 (of type int); expected a torch model, (model, batch), or a mapping with 'model' and optionally 'batch', 'optimizer'"),
 ]
 
 

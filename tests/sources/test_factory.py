@@ -107,7 +107,7 @@ def test_two_factory_files_with_the_same_name_stay_apart(tmp_path: Path) -> None
         ("import sys\ndef build():\n    sys.exit(3)\n", "build", "the factory raised SystemExit: 3 (at {file}:3)"),
         ("raise ImportError('no module named flash_attn')\n", "build",
          "the factory raised ImportError: no module named flash_attn (at {file}:1)"),
-        ("def build():\n    return 3\n", "build", "the factory returned int; expected a torch model"),
+        ("def build():\n    return 3\n", "build", "the factory returned 3 (of type int); expected a torch model"),
         ("def build():\n    return {'model': None, 'optimiser': 1}\n", "build", "(unknown: optimiser)"),
         ("build = 3\n", "build", "build in {file} is not callable"),
         ("def build():\n    pass\n", "nope", "{file} has no attribute 'nope'"),
