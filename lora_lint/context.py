@@ -29,6 +29,8 @@ if TYPE_CHECKING:
     from lora_lint.sources.adapter_files import SavedAdapter
     from lora_lint.facts.targeting import TargetingFacts
     from lora_lint.facts.training import TrainingFacts
+    from lora_lint.facts.trainer_inputs import TrainerInputs
+    from lora_lint.facts.supervision import Supervision
     from lora_lint.facts.dora import DoraFacts
     from lora_lint.facts.merged import MergedFacts
     from lora_lint.facts.tied import TiedFacts
@@ -99,6 +101,12 @@ class Setup:
     merged: MergedCheckpoints | None = None
     #: a framework config's own key names and lines, so findings speak the user's YAML
     spelling: ConfigSpelling | None = None
+    #: the tokenizer (a Trainer's ``processing_class``): pad and EOS ids for the supervision rules
+    tokenizer: Any = None
+    #: a Trainer target's ``TrainingArguments``
+    training_args: Any = None
+    #: what a Trainer target does to the inputs (label names, removed columns)
+    trainer_inputs: TrainerInputs | None = None
 
     def provides(self, settings: Settings) -> Needs:
         """What this setup can give rules, under these settings."""
@@ -281,6 +289,13 @@ class RuleContext:
         from lora_lint.facts.tied import collect_tied
 
         return collect_tied(self)
+
+    @cached_property
+    def supervision(self) -> Supervision | None:
+        """Which tokens of the real batch are supervised (None without a batch of token labels)."""
+        from lora_lint.facts.supervision import collect_supervision
+
+        return collect_supervision(self.setup)
 
     @cached_property
     def dora(self) -> DoraFacts:
