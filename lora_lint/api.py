@@ -27,8 +27,9 @@ def lint(
 ) -> Report:
     """Lint one LoRA setup and return the report; the model is left exactly as it was.
 
-    ``model`` is a peft ``PeftModel``, any ``nn.Module`` holding peft LoRA layers, or a prepared
-    :class:`~lora_lint.context.Setup`. Keyword arguments given override ``settings``; left at
+    ``model`` is a peft ``PeftModel``, any ``nn.Module`` holding peft LoRA layers, a
+    ``transformers.Trainer`` (its model, first training batch, optimizer and tokenizer; the trainer is
+    left as it was), or a prepared :class:`~lora_lint.context.Setup`. Keyword arguments given override ``settings``; left at
     ``None`` they keep its value (by default the probe runs and the intent is ``"training"``).
 
     Example::
@@ -47,9 +48,10 @@ def lint(
 
 
 def as_setup(model: Any, batch: Any = None, optimizer: Any = None) -> Setup:
-    """``model`` as a Setup (a Setup given is used as is, with ``batch``/``optimizer`` filled in when given).
+    """``model`` as a Setup (a Setup given is used as is, with ``batch``/``optimizer`` filled in when given;
+    a Trainer is read by :func:`lora_lint.sources.trainer.setup_from_trainer`).
 
-    Anything but a Setup or a torch module instance is a ``TypeError`` saying what was expected, before
+    Anything else but a torch module instance is a ``TypeError`` saying what was expected, before
     any rule reads it.
     """
     if isinstance(model, Setup):
@@ -58,6 +60,13 @@ def as_setup(model: Any, batch: Any = None, optimizer: Any = None) -> Setup:
         if optimizer is not None:
             model.optimizer = optimizer
         return model
+    from lora_lint.sources.trainer import is_trainer, setup_from_trainer
+
+    if is_trainer(model):
+        setup = setup_from_trainer(_describe(model), model)
+        setup.batch = batch if batch is not None else setup.batch
+        setup.optimizer = optimizer if optimizer is not None else setup.optimizer
+        return setup
     check_model(model)
     return Setup(target=_describe(model), model=model, batch=batch, optimizer=optimizer)
 

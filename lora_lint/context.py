@@ -32,6 +32,8 @@ if TYPE_CHECKING:
     from lora_lint.sources.adapter_files import SavedAdapter
     from lora_lint.facts.targeting import TargetingFacts
     from lora_lint.facts.training import TrainingFacts
+    from lora_lint.facts.trainer_inputs import TrainerInputs
+    from lora_lint.facts.supervision import Supervision
     from lora_lint.facts.dora import DoraFacts
     from lora_lint.facts.merged import MergedFacts
     from lora_lint.facts.tied import TiedFacts
@@ -106,6 +108,12 @@ class Setup:
     first_step: FirstStepFacts | None = None
     #: how the ranks of a job compare, when already known (otherwise compared across the process group)
     ranks: RankAgreement | None = None
+    #: the tokenizer (a Trainer's ``processing_class``): pad and EOS ids for the supervision rules
+    tokenizer: Any = None
+    #: a Trainer target's ``TrainingArguments``
+    training_args: Any = None
+    #: what a Trainer target does to the inputs (label names, removed columns)
+    trainer_inputs: TrainerInputs | None = None
 
     def provides(self, settings: Settings) -> Needs:
         """What this setup can give rules, under these settings."""
@@ -302,6 +310,13 @@ class RuleContext:
         from lora_lint.facts.tied import collect_tied
 
         return collect_tied(self)
+
+    @cached_property
+    def supervision(self) -> Supervision | None:
+        """Which tokens of the real batch are supervised (None without a batch of token labels)."""
+        from lora_lint.facts.supervision import collect_supervision
+
+        return collect_supervision(self.setup)
 
     @cached_property
     def dora(self) -> DoraFacts:

@@ -36,7 +36,7 @@ class LoraLint:
         intent: str | None = None,
         **kwargs: Any,
     ) -> Report:
-        """Lint ``model`` and return the report; ``assert_clean()`` on it uses this test's fail-on.
+        """Lint ``model`` (or a ``transformers.Trainer``) and return the report; ``assert_clean()`` uses this test's fail-on.
 
         Arguments given here win over the marker, which wins over options, ini keys and
         ``[tool.lora-lint]``; ``probe=None`` follows ``--lora-no-probe``.

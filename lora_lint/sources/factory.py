@@ -1,7 +1,8 @@
 """TARGET ``file.py:func`` or ``package.module:func``: call the factory and lint what it returns.
 
 The factory is called with no arguments and returns a model, ``(model, batch)``, or a mapping with
-``model`` and optional ``batch`` and ``optimizer``. Its folder and the working directory are
+``model`` and optional ``batch`` and ``optimizer``, or a ``transformers.Trainer`` (alone or under
+``trainer`` of a mapping; read by :mod:`lora_lint.sources.trainer`). Its folder and the working directory are
 importable, as when running the file. Anything the user's code raises becomes a one-line
 ``SetupLoadError`` naming the factory, except peft's "target modules not found", which is linted.
 """
@@ -245,11 +246,16 @@ def load_factory(target: str, settings: Settings | None = None) -> Setup | None:
         result = _call_user(target, func)
     except NoMatchError as err:
         return recover_from_no_match(target, err, origin)
-    parts = _unpack(target, result)
-    setup = Setup(target=target, origin=origin, **parts)
+    from lora_lint.sources.trainer import setup_from_trainer, trainer_of
+
+    trainer = trainer_of(result)
+    if trainer is not None:  # a Trainer, or a mapping with 'trainer': its model, batch, optimizer, tokenizer
+        setup = setup_from_trainer(target, trainer, origin)
+    else:
+        setup = Setup(target=target, origin=origin, **_unpack(target, result))
     from lora_lint.sources.base_model import trainable_note
 
-    note = trainable_note(parts["model"], target)
+    note = trainable_note(setup.model, target)
     if note is not None:
         setup.notes.append(note)
     return setup

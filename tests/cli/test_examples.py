@@ -20,6 +20,9 @@ EXPECTED = {
     "alpha_edited": {"LORA303"},
     "dead_adapters_checkpointing": {"LORA401", "LORA504"},
     "tied_embeddings_split": {"LORA208"},
+    # no label supervised: the probe's loss is empty too, so no adapter gets gradient
+    "trainer_masked_labels": {"LORA701", "LORA401", "LORA403"},
+    "trainer_pad_is_eos": {"LORA702"},
 }
 
 
@@ -32,6 +35,7 @@ CAUSES = {
     "alpha_edited": "alpha 16",
     "dead_adapters_checkpointing": "reentrant",
     "tied_embeddings_split": "lm_head",
+    "trainer_pad_is_eos": "pad_token = eos_token",
 }
 
 

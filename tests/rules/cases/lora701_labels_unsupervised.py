@@ -1,0 +1,17 @@
+"""LORA701 cases: a real Trainer whose collator masks every label, against one that supervises the answers."""
+
+from __future__ import annotations
+
+from tests.trainers import sft_trainer
+
+CODE = "LORA701"
+#: with no supervised token the probe's loss is NaN and no adapter gets gradient: the same bug seen by the probe
+ALSO = ("LORA401", "LORA403")
+
+
+def bad(tmp_path):
+    return {"model": sft_trainer(tmp_path, mask_all=True)}
+
+
+def good(tmp_path):
+    return {"model": sft_trainer(tmp_path)}
