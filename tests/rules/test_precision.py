@@ -9,6 +9,7 @@ from peft import LoraConfig, get_peft_model
 from lora_lint import lint
 from tests.rules.precision_models import attention, attention_batch
 from tests.rules.runner import only, run
+from tests.tiny_models import llama, lora
 
 
 # -- LORA206: nn.MultiheadAttention ---------------------------------------------------------------
@@ -27,3 +28,37 @@ def test_a_multihead_attention_lora_wrapped_again_is_nested() -> None:
         again = get_peft_model(model.base_model.model, LoraConfig(r=4, target_modules=["head"]))
     (finding,) = only(run(again, "LORA206"), "LORA206")
     assert "mha" in finding.evidence["layers"]
+
+
+# -- LORA204: several adapters active per layer ----------------------------------------------------
+
+
+def _two_adapters_active_on_the_layers(train_other: bool = True):
+    from peft.tuners.lora import LoraLayer
+
+    model = lora(llama())
+    model.add_adapter("other", LoraConfig(r=8, lora_alpha=16, target_modules=["q_proj", "v_proj"]))
+    for module in model.modules():
+        if isinstance(module, LoraLayer):
+            module.set_adapter(["default", "other"])  # peft's multi-active support, set on the layers
+    if not train_other:
+        for module in model.modules():
+            if isinstance(module, LoraLayer):
+                module.set_adapter(["default"])
+        for name, param in model.named_parameters():
+            if ".other." in name:
+                param.requires_grad_(True)
+    return model
+
+
+def test_adapters_active_together_on_the_layers_are_active() -> None:
+    model = _two_adapters_active_on_the_layers()
+    assert model.active_adapters == ["default"]  # the model-level field still names one
+    report = lint(model)
+    assert not report.findings, report.format_findings()
+
+
+def test_a_trainable_adapter_no_layer_runs_is_inactive() -> None:
+    model = _two_adapters_active_on_the_layers(train_other=False)
+    (finding,) = only(run(model, "LORA204"), "LORA204")
+    assert finding.location.adapter == "other"
