@@ -29,3 +29,24 @@ def attention() -> Attention:
 
 def attention_batch() -> torch.Tensor:
     return torch.randn(2, 5, 16, generator=torch.Generator().manual_seed(0))
+
+
+class Convs(nn.Module):
+    """A 3x3 convolution whose kernel lifts the rank limit, and a 1x1 one where it does not."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.wide = nn.Conv2d(5, 10, 3, padding=1)
+        self.point = nn.Conv2d(10, 3, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.point(torch.relu(self.wide(x))).mean(dim=(2, 3))
+
+
+def convs() -> Convs:
+    _seeded()
+    return Convs().eval()
+
+
+def convs_batch() -> torch.Tensor:
+    return torch.randn(2, 5, 6, 6, generator=torch.Generator().manual_seed(0))

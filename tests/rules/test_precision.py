@@ -7,7 +7,7 @@ import warnings
 from peft import LoraConfig, get_peft_model
 
 from lora_lint import lint
-from tests.rules.precision_models import attention, attention_batch
+from tests.rules.precision_models import attention, attention_batch, convs, convs_batch
 from tests.rules.runner import only, run
 from tests.tiny_models import llama, lora
 
@@ -62,3 +62,20 @@ def test_a_trainable_adapter_no_layer_runs_is_inactive() -> None:
     model = _two_adapters_active_on_the_layers(train_other=False)
     (finding,) = only(run(model, "LORA204"), "LORA204")
     assert finding.location.adapter == "other"
+
+
+# -- LORA302: convolutions -------------------------------------------------------------------------
+
+
+def test_a_conv_kernel_counts_toward_the_rank_an_update_can_reach() -> None:
+    model = get_peft_model(convs(), LoraConfig(r=8, lora_alpha=8, target_modules=["wide"]))
+    report = lint(model, batch=convs_batch())  # Conv2d(5, 10, 3): the update is 10 x 45, so rank 8 fits
+    assert not report.findings, report.format_findings()
+
+
+def test_a_pointwise_conv_below_the_rank_is_reported_with_its_true_sizes() -> None:
+    model = get_peft_model(convs(), LoraConfig(r=8, lora_alpha=8, target_modules=["point"]))
+    (finding,) = only(run(model, "LORA302"), "LORA302")
+    # Conv2d(10, 3, 1): rank at most 3; lora_A 8 x 10 and lora_B 3 x 8 hold 104 numbers, the layer 30
+    assert "= 3 on" in finding.message and "holds 104 numbers" in finding.message and "itself 30" in finding.message
+    assert "r below 3" in finding.hint and "'point': 1" in finding.hint
