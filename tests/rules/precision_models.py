@@ -50,3 +50,12 @@ def convs() -> Convs:
 
 def convs_batch() -> torch.Tensor:
     return torch.randn(2, 5, 6, 6, generator=torch.Generator().manual_seed(0))
+
+
+def resnet() -> Any:
+    """A tiny transformers ResNet classifier: a BatchNorm named ``normalization`` after every convolution."""
+    from transformers import ResNetConfig, ResNetForImageClassification
+
+    _seeded()
+    config = ResNetConfig(embedding_size=16, hidden_sizes=[32, 64], depths=[1, 1], num_labels=3, image_size=32)
+    return ResNetForImageClassification(config).eval()

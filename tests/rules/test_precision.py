@@ -7,7 +7,7 @@ import warnings
 from peft import LoraConfig, get_peft_model
 
 from lora_lint import lint
-from tests.rules.precision_models import attention, attention_batch, convs, convs_batch
+from tests.rules.precision_models import attention, attention_batch, convs, convs_batch, resnet
 from tests.rules.runner import only, run
 from tests.tiny_models import llama, lora
 
@@ -79,3 +79,20 @@ def test_a_pointwise_conv_below_the_rank_is_reported_with_its_true_sizes() -> No
     # Conv2d(10, 3, 1): rank at most 3; lora_A 8 x 10 and lora_B 3 x 8 hold 104 numbers, the layer 30
     assert "= 3 on" in finding.message and "holds 104 numbers" in finding.message and "itself 30" in finding.message
     assert "r below 3" in finding.hint and "'point': 1" in finding.hint
+
+
+# -- LORA104: an entry that is the whole name of many modules --------------------------------------
+
+
+def test_modules_to_save_may_name_every_batchnorm_of_a_resnet() -> None:
+    model = get_peft_model(
+        resnet(), LoraConfig(r=4, target_modules=["convolution"], modules_to_save=["classifier", "normalization"])
+    )
+    report = lint(model)
+    assert not report.findings, report.format_findings()
+
+
+def test_a_suffix_only_match_beside_whole_names_still_warns() -> None:
+    model = get_peft_model(resnet(), LoraConfig(r=4, target_modules=["convolution"], modules_to_save=["classifier", "ization"]))
+    (finding,) = only(run(model, "LORA104"), "LORA104")
+    assert finding.evidence["suffix_only"] and "only end" in finding.message
