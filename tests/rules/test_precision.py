@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import warnings
+from pathlib import Path
 
 from peft import LoraConfig, get_peft_model
 
 from lora_lint import lint
 from tests.rules.precision_models import attention, attention_batch, convs, convs_batch, resnet
-from tests.rules.runner import only, run
-from tests.tiny_models import llama, lora
+from tests.rules.runner import lint_target, only, run
+from tests.tiny_models import bert_classifier, llama, lora
 
 
 # -- LORA206: nn.MultiheadAttention ---------------------------------------------------------------
@@ -96,3 +98,29 @@ def test_a_suffix_only_match_beside_whole_names_still_warns() -> None:
     model = get_peft_model(resnet(), LoraConfig(r=4, target_modules=["convolution"], modules_to_save=["classifier", "ization"]))
     (finding,) = only(run(model, "LORA104"), "LORA104")
     assert finding.evidence["suffix_only"] and "only end" in finding.message
+
+
+# -- LORA103: peft's own modules_to_save in a saved config -----------------------------------------
+
+
+def _saved_bert_seq_cls(tmp_path: Path, modules_to_save: list[str] | None) -> tuple[Path, Path]:
+    base, adapter = tmp_path / "base", tmp_path / "adapter"
+    bert_classifier().save_pretrained(base)
+    config = LoraConfig(r=8, lora_alpha=16, target_modules=["query", "value"], task_type="SEQ_CLS",
+                        modules_to_save=modules_to_save)
+    get_peft_model(bert_classifier(), config).save_pretrained(adapter)
+    return base, adapter
+
+
+def test_a_saved_seq_cls_adapter_carries_peft_own_heads_quietly(tmp_path: Path) -> None:
+    base, adapter = _saved_bert_seq_cls(tmp_path, None)
+    written = json.loads((adapter / "adapter_config.json").read_text())["modules_to_save"]
+    assert {"classifier", "score"} <= set(written)  # peft wrote its defaults; BERT has no `score`
+    report = lint_target(adapter, model=base, select="LORA1")
+    assert not report.findings, report.format_findings()
+
+
+def test_a_user_entry_beside_peft_own_heads_that_matches_nothing_is_reported(tmp_path: Path) -> None:
+    base, adapter = _saved_bert_seq_cls(tmp_path, ["pooler_dense"])
+    (finding,) = only(lint_target(adapter, model=base, select="LORA1"), "LORA103")
+    assert finding.evidence["entry"] == "pooler_dense"
