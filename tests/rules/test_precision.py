@@ -6,12 +6,15 @@ import json
 import warnings
 from pathlib import Path
 
+import pytest
 from peft import LoraConfig, get_peft_model
 
-from lora_lint import lint
+from lora_lint import Severity, lint
+from tests.rules.cases.lora106_moe_experts_untargeted import _config_route as moe_route
 from tests.rules.precision_models import attention, attention_batch, convs, convs_batch, resnet
 from tests.rules.runner import lint_target, only, run
 from tests.tiny_models import bert_classifier, llama, lora
+from tests.versions import fused_experts_only
 
 
 # -- LORA206: nn.MultiheadAttention ---------------------------------------------------------------
@@ -124,3 +127,20 @@ def test_a_user_entry_beside_peft_own_heads_that_matches_nothing_is_reported(tmp
     base, adapter = _saved_bert_seq_cls(tmp_path, ["pooler_dense"])
     (finding,) = only(lint_target(adapter, model=base, select="LORA1"), "LORA103")
     assert finding.evidence["entry"] == "pooler_dense"
+
+
+# -- LORA106: MoE adapters on attention only -------------------------------------------------------
+
+
+@pytest.mark.parametrize("targets", [["q_proj", "v_proj"], ["q_proj", "k_proj", "v_proj", "o_proj"]])
+def test_an_moe_adapter_on_attention_only_is_at_most_info(targets) -> None:
+    report = lint(moe_route(target_modules=targets), probe=False, select=["LORA1"])
+    assert report.exit_code(fail_on="warning") == 0, report.format_findings()
+    assert all(f.severity is Severity.INFO for f in report.findings)
+
+
+@fused_experts_only
+def test_an_moe_adapter_whose_targets_name_the_mlp_warns_that_the_experts_are_missed() -> None:
+    (finding,) = lint(moe_route(target_modules=["q_proj", "gate_proj", "up_proj", "down_proj"]), probe=False,
+                      select=["LORA106"]).findings
+    assert finding.severity is Severity.WARNING and finding.evidence["experts_meant"]
