@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 import json
+import re
 import warnings
 from pathlib import Path
 
@@ -144,3 +146,41 @@ def test_an_moe_adapter_whose_targets_name_the_mlp_warns_that_the_experts_are_mi
     (finding,) = lint(moe_route(target_modules=["q_proj", "gate_proj", "up_proj", "down_proj"]), probe=False,
                       select=["LORA106"]).findings
     assert finding.severity is Severity.WARNING and finding.evidence["experts_meant"]
+
+
+# -- fix hints are fixes lint accepts --------------------------------------------------------------
+
+
+def _entry_in(hint: str) -> str:
+    match = re.search(r"Add '([^']+)' to modules_to_save", hint)
+    assert match, hint
+    return match.group(1)
+
+
+@pytest.mark.parametrize("unfreeze", ["model.norm", "input_layernorm"])
+def test_lora201_hint_applied_to_the_leak_lints_clean(unfreeze: str) -> None:
+    model = lora(llama())
+    for name, param in model.named_parameters():
+        if unfreeze in name and "lora_" not in name:
+            param.requires_grad_(True)
+    findings = only(run(model, "LORA201"), "LORA201")
+    entries = sorted({_entry_in(f.hint) for f in findings})
+    fixed = lora(llama(), modules_to_save=entries)
+    report = lint(fixed, probe=False, select=["LORA1", "LORA2"])
+    assert not report.findings, (entries, report.format_findings())
+
+
+def test_lora302_hint_applied_lints_clean() -> None:
+    model = get_peft_model(convs(), LoraConfig(r=8, lora_alpha=8, target_modules=["point"]))
+    (finding,) = only(run(model, "LORA302"), "LORA302")
+    pattern = ast.literal_eval(re.search(r"rank_pattern=(\{[^}]*\})", finding.hint).group(1))
+    fixed = get_peft_model(convs(), LoraConfig(r=8, lora_alpha=8, target_modules=["point"], rank_pattern=pattern))
+    report = lint(fixed, probe=False, select=["LORA1", "LORA3"])
+    assert not report.findings, report.format_findings()
+
+
+def test_lora104_hint_applied_lints_clean() -> None:
+    (finding,) = only(run(lora(llama(), modules_to_save=["norm"]), "LORA104"), "LORA104")
+    entries = ast.literal_eval(re.search(r"Use (\[[^\]]*\])", finding.hint).group(1))
+    report = lint(lora(llama(), modules_to_save=entries), probe=False, select=["LORA1", "LORA2"])
+    assert not report.findings, report.format_findings()
