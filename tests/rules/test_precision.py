@@ -9,6 +9,7 @@ import warnings
 from pathlib import Path
 
 import pytest
+import torch
 from peft import LoraConfig, get_peft_model
 
 from lora_lint import Severity, lint
@@ -184,3 +185,26 @@ def test_lora104_hint_applied_lints_clean() -> None:
     entries = ast.literal_eval(re.search(r"Use (\[[^\]]*\])", finding.hint).group(1))
     report = lint(lora(llama(), modules_to_save=entries), probe=False, select=["LORA1", "LORA2"])
     assert not report.findings, report.format_findings()
+
+
+# -- LORA401: aLoRA and the synthetic batch --------------------------------------------------------
+
+alora_supported = pytest.mark.skipif(
+    "alora_invocation_tokens" not in LoraConfig.__dataclass_fields__, reason="this peft has no aLoRA"
+)
+
+
+@alora_supported
+def test_an_alora_adapter_is_probed_on_a_batch_that_invokes_it() -> None:
+    model = lora(llama(), alora_invocation_tokens=[5, 6])
+    report = lint(model)
+    assert not report.findings, report.format_findings()
+    assert not any("probe skipped" in n.message for n in report.notes)
+
+
+@alora_supported
+def test_an_alora_adapter_on_a_user_batch_without_its_invocation_is_dead() -> None:
+    model = lora(llama(), alora_invocation_tokens=[5, 6])
+    ids = torch.full((2, 8), 7)
+    report = lint(model, batch={"input_ids": ids, "labels": ids}, select=["LORA401"])
+    assert report.codes == {"LORA401"}, report.format_findings()
