@@ -77,6 +77,15 @@ class LayerFacts:
                     yield slot
 
     @property
+    def active_adapter_names(self) -> tuple[str, ...]:
+        """Adapters active on at least one layer: peft lets several be active per layer, set on the layers."""
+        seen: dict[str, None] = {}
+        for slot in self.slots():
+            if slot.active:
+                seen.setdefault(slot.adapter)
+        return tuple(seen)
+
+    @property
     def adapter_names(self) -> tuple[str, ...]:
         seen: dict[str, None] = {}
         for slot in self.slots():

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from lora_lint.distributed import global_shape
+from lora_lint.facts.update_rank import UpdateShape, update_shape
 
 if TYPE_CHECKING:
     from lora_lint.context import Setup
@@ -41,6 +42,8 @@ class BaseModule:
     wrapped: bool
     #: a transformers ``PreTrainedModel`` of its own (a tower: vision encoder, language model, T5 stack)
     is_submodel: bool = False
+    #: the LoRA update's matrix (convolution kernels counted); None when the sizes are unknown
+    update: UpdateShape | None = None
 
 
 @dataclass(frozen=True)
@@ -212,6 +215,7 @@ def collect_model_facts(setup: Setup) -> ModelFacts:
                     out_features=o,
                     wrapped=wrapped,
                     is_submodel=isinstance(module, PreTrainedModel),
+                    update=update_shape(module, i, o),
                 )
             )
             params.extend(

@@ -66,11 +66,22 @@ def unowned_layers(model: Any, base_prefix: str) -> tuple[str, ...]:
     if tuner is None or not owned:
         return ()
     tuner_prefix = prefix_of(model, tuner.model)
+    modules = dict(model.named_modules())
     return tuple(
         key
-        for path, m in model.named_modules()
+        for path, m in modules.items()
         if isinstance(m, LoraLayer)
         and path.startswith(tuner_prefix)
+        and not _is_mha_out_proj(path, modules)
         and (key := path[len(tuner_prefix) :]) not in owned
         and base_key(path, base_prefix) not in owned
     )
+
+
+def _is_mha_out_proj(path: str, modules: Mapping[str, Any]) -> bool:
+    """peft's MultiheadAttention LoRA layer wraps its base's ``out_proj`` itself, by design: that layer is owned."""
+    from peft.tuners.lora import layer
+
+    mha = getattr(layer, "MultiheadAttention", None)  # peft internal: the LoRA layer for nn.MultiheadAttention
+    owner = path.removesuffix(".base_layer.out_proj")
+    return mha is not None and owner != path and isinstance(modules.get(owner), mha)

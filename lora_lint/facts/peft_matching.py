@@ -104,6 +104,18 @@ def saved_spelling(key: str, keys: Iterable[str]) -> str | None:
     return None
 
 
+def saved_entry_for(group: str, keys: Iterable[str]) -> str | None:
+    """A modules_to_save entry that wraps a module group (``a.*.b`` for repeated blocks) by whole names only."""
+    keys = tuple(keys)
+    leaf = group.rsplit(".", 1)[-1]
+    if all(k == leaf or k.endswith(f".{leaf}") for k in keys if k.endswith(leaf)):
+        return leaf
+    if "*" in group:
+        return None
+    key = max((k for k in keys if group == k or group.endswith(f".{k}")), key=len, default=None)
+    return saved_spelling(key, keys) if key is not None else None
+
+
 def parameter_matches(entry: str, keys: Iterable[str]) -> tuple[str, ...]:
     """Parameter keys a ``target_parameters`` entry selects.
 

@@ -151,8 +151,10 @@ def _one_adapter(facts: ModelFacts, adapter: str, config: Any) -> TargetingFacts
     task = str(getattr(config, "task_type", "") or "").split(".")[-1]
     peft_added = PEFT_DEFAULT_SAVED.get(task, ())
     user_saved = raw.get("modules_to_save") if raw else None
+    # peft writes its whole default list into every adapter config it saves: a file holding all of it is peft's
+    saved_by_peft = bool(peft_added) and user_saved is not None and set(peft_added) <= set(user_saved)
     for entry in sorted(config.modules_to_save or ()):
-        default = entry in peft_added and (user_saved is None or entry not in user_saved)
+        default = entry in peft_added and (user_saved is None or entry not in user_saved or saved_by_peft)
         add("modules_to_save", entry, saved_matches(entry, keys), default)
 
     exclude = config.exclude_modules if hasattr(config, "exclude_modules") else None

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from lora_lint.distributed import is_distributed, local_data, world_size
+from lora_lint.probe.alora import invocation_tokens, with_invocation
 from lora_lint.probe.batch import BatchUnavailable, ProbeBatch, synthetic_batch, user_batch
 from lora_lint.probe.devices import probe_device
 from lora_lint.probe.hooks import Tracer
@@ -33,10 +34,21 @@ def run_probe(ctx: RuleContext) -> ProbeResult | None:
     device, note = probe_device(model, ctx.settings.device)
     if note:
         ctx.note(note)
-    return probe_model(model, ctx.setup.batch, base=ctx.model.base, layers=ctx.layers, device=device)
+    invocation = invocation_tokens(model) if ctx.setup.batch is None else ()
+    return probe_model(model, ctx.setup.batch, base=ctx.model.base, layers=ctx.layers, device=device,
+                       invocation=invocation, note=ctx.note)
 
 
-def probe_model(model: Any, batch: Any, *, base: Any, layers: LayerFacts, device: Any) -> ProbeResult:
+def probe_model(
+    model: Any,
+    batch: Any,
+    *,
+    base: Any,
+    layers: LayerFacts,
+    device: Any,
+    invocation: tuple[int, ...] = (),
+    note: Callable[[str], None] | None = None,
+) -> ProbeResult | None:
     """Forward ``batch`` (or a synthetic batch built for ``base``), backward the loss, record gradients.
 
     Nothing of size is copied: existing ``.grad`` tensors are set aside by reference and put back.
@@ -45,6 +57,14 @@ def probe_model(model: Any, batch: Any, *, base: Any, layers: LayerFacts, device
         inputs = synthetic_batch(base, device) if batch is None else user_batch(batch, model, base, device)
     except BatchUnavailable as exc:
         return ProbeResult(str(device), "", None, failure=str(exc), failure_stage="inputs")
+    if invocation:
+        invoked = with_invocation(inputs, invocation)
+        if invoked is None:  # the adapter would not run on this batch: no verdict rather than "dead"
+            if note is not None:
+                note("probe skipped: the aLoRA adapter runs only after its invocation tokens, which the synthetic "
+                     "batch cannot hold; pass a batch that contains them")
+            return None
+        inputs = invoked
     with untouched(model, device), Tracer(model) as tracer:
         result = _forward_backward(model, inputs, layers, device, tracer)
     del inputs

@@ -71,8 +71,8 @@ class ModulesToSaveOvermatch(Rule):
         exact = [k for k in entry.matches if k == text or k.endswith("." + text)]
         partial = [k for k in entry.matches if k not in exact]
         overlap = sorted(set(entry.matches) & named_targets)
-        if not overlap and len(entry.matches) <= 1 and not partial:
-            return None
+        if not overlap and not partial:
+            return None  # every module wrapped bears the entry as its whole name: what the entry asks for
         spellings = {k: saved_spelling(k, keys) for k in entry.matches}
         parts = []
         if len(exact) > 1:

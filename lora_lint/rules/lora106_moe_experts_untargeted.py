@@ -22,6 +22,9 @@ class MoeExpertsUntargeted(Rule):
     `experts.gate_up_proj` and `experts.down_proj` in Mixtral, Qwen-MoE, GPT-OSS, ...) when
     `target_parameters` covers none of them. Dense models, and transformers 4 models whose experts are
     separate `Linear` layers, never trigger it.
+    It warns when the targets show the experts were meant (MLP names such as `gate_proj`/`up_proj`/
+    `down_proj` or `w1`-`w3`, or `all-linear` on a model whose experts it once reached); an adapter on
+    attention only, a common deliberate choice, is reported as info.
 
     ## Why is this bad?
     `target_modules` adapts layers (`Linear`, `Conv1D`, ...), and a fused expert tensor is not a layer:
@@ -38,9 +41,6 @@ class MoeExpertsUntargeted(Rule):
     ```python
     LoraConfig(target_modules="all-linear", target_parameters=["experts.gate_up_proj", "experts.down_proj"])
     ```
-
-    ## Options
-    Attention-only adapters on MoE models are a deliberate choice for some; ignore LORA106 for those.
 
     ## References
     - peft `target_parameters` (peft >= 0.17), `lora.ParamWrapper`
@@ -70,19 +70,24 @@ class MoeExpertsUntargeted(Rule):
                 continue
             if facts.cannot_verify is not None or fused & set(facts.targeted_parameters):
                 continue
+            meant = _experts_meant(facts.target_modules, ctx.model.model_type)
             shown = ", ".join(f"{g} {'x'.join(map(str, shapes[0]))}" for g, shapes in groups.items())
             message = (
                 f"{ctx.model.architecture or 'the model'} stores its routed experts as fused parameters ({shown}; "
                 f"{parts.fused_numel:,} weights, {share:.0%} of the model) and no adapter reaches them: "
                 "target_modules adapts layers only, and target_parameters covers none of them"
             )
+            if not meant:
+                message += " (an adapter on attention only is a common choice; nothing to change if it is yours)"
             yield self.finding(
                 ctx,
                 message,
                 adapter=adapter,
                 setting="target_parameters",
                 hint=_hint(suggested),
+                severity=None if meant else Severity.INFO,
                 evidence={
+                    "experts_meant": meant,
                     "fused_parameters": sorted(fused),
                     "suggested_target_parameters": suggested,
                     "fused_weights": parts.fused_numel,
@@ -103,6 +108,21 @@ class MoeExpertsUntargeted(Rule):
             f"target_parameters={suggested!r} directly.",
             evidence={"peft_error": error, "suggested_target_parameters": suggested},
         )
+
+
+#: MLP projection names: a target list holding one shows the adapter was meant to reach the experts
+_MLP_NAMES = frozenset({"gate_proj", "up_proj", "down_proj", "gate_up_proj", "w1", "w2", "w3", "experts"})
+#: model types whose experts were fused in every transformers version: all-linear never reached them there
+_ALWAYS_FUSED = frozenset({"gpt_oss", "llama4", "llama4_text"})
+
+
+def _experts_meant(targets: object, model_type: str | None) -> bool:
+    """Whether the written targets show the experts were meant (MLP names, or all-linear where it once reached them)."""
+    if isinstance(targets, str):
+        return targets.lower() == "all-linear" and model_type not in _ALWAYS_FUSED
+    if not isinstance(targets, (list, tuple, set, frozenset)):
+        return False
+    return any(str(t).rsplit(".", 1)[-1] in _MLP_NAMES for t in targets)
 
 
 def _hint(suggested: list[str]) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from lora_lint.facts.peft_matching import saved_entry_for
 from lora_lint.findings import Basis, Finding, Severity
 from lora_lint.hookspecs import RegisterRule
 from lora_lint.plugins import hookimpl
@@ -80,7 +81,7 @@ class BaseLeak(Rule):
                 "keeps only the adapter and declared modules",
                 module=leaked[0].module,
                 parameter=leaked[0].name,
-                hint=_hint("", names)
+                hint=_hint(None, names)
                 if names == ["bias"]
                 else "Remove the code that sets requires_grad=True after get_peft_model; declare modules that must "
                 "train in modules_to_save.",
@@ -98,15 +99,18 @@ class BaseLeak(Rule):
                 "will not reproduce the trained model",
                 module=members[0].module,
                 parameter=members[0].name,
-                hint=_hint(group, names),
+                hint=_hint(saved_entry_for(group, ctx.model.base_keys), names),
                 evidence={"parameters": [p.name for p in members], "count": numel},
             )
 
 
-def _hint(group: str, names: list[str]) -> str:
+def _hint(entry: str | None, names: list[str]) -> str:
     if names == ["bias"]:
         return 'Set bias="all" (or "lora_only") in LoraConfig so peft trains and saves biases, or freeze them.'
-    return f"Add {group.rsplit('.', 1)[-1]!r} to modules_to_save to train and save it, or set requires_grad=False on it."
+    if entry is None:
+        return "Declare the module in modules_to_save by a path no other module's name ends with, or set "\
+            "requires_grad=False on it."
+    return f"Add {entry!r} to modules_to_save to train and save it, or set requires_grad=False on it."
 
 
 @hookimpl

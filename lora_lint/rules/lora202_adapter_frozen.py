@@ -50,7 +50,7 @@ class AdapterFrozen(Rule):
 
     def check(self, ctx: RuleContext) -> Iterator[Finding]:
         facts = ctx.params
-        active = ctx.model.active_adapters or ctx.layers.adapter_names
+        active = ctx.layers.active_adapter_names or ctx.model.active_adapters or ctx.layers.adapter_names
         if set(facts.trainable_adapters) - set(active):
             return  # a trainable adapter is not active: LORA204 names that root cause
         for adapter in active:

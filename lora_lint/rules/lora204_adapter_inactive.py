@@ -76,7 +76,8 @@ class AdapterInactive(Rule):
                 hint="Call model.unmerge_adapter() before training; merge only for inference.",
                 evidence={"layers": [layer.key for layer in merged], "adapters": names},
             )
-        active = set(ctx.model.active_adapters) or {a for layer in layers for a in layer.active_adapters}
+        # the layers run the forward, so their own active adapters count, not the model-level field
+        active = set(ctx.layers.active_adapter_names) or set(ctx.model.active_adapters)
         for adapter in ctx.params.trainable_adapters:
             if adapter in active:
                 continue

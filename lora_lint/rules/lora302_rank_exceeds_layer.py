@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from lora_lint.facts.scales import ConfigScale, config_file, module_paths
+from lora_lint.facts.update_rank import UpdateShape
 from lora_lint.findings import Basis, Finding, Severity
 from lora_lint.hookspecs import RegisterRule
 from lora_lint.plugins import hookimpl
@@ -53,21 +54,24 @@ class RankExceedsLayer(Rule):
 
     def check(self, ctx: RuleContext) -> Iterator[Finding]:
         for adapter, scales in ctx.scales.items():
-            groups: dict[tuple[int, int, int], list[ConfigScale]] = {}
+            groups: dict[tuple[int, UpdateShape], list[ConfigScale]] = {}
             for item in scales:
                 module = ctx.model.module(item.key) if item.key is not None else None
-                if module is None or module.in_features is None or module.out_features is None:
-                    continue
-                if item.r >= min(module.in_features, module.out_features):
-                    groups.setdefault((item.r, module.in_features, module.out_features), []).append(item)
-            for (r, n_in, n_out), items in groups.items():
+                shape = module.update if module is not None else None
+                if shape is None or shape.groups > 1 or shape.max_rank < 2:
+                    continue  # grouped convs factor per group; a rank-1 layer has no lower rank to suggest
+                if item.r >= shape.max_rank:
+                    groups.setdefault((item.r, shape), []).append(item)
+            for (r, shape), items in groups.items():
                 paths = module_paths(ctx.layers, (i.key for i in items))
-                smallest = min(n_in, n_out)
-                shown = shorten(paths)
+                cap = shape.max_rank
+                sizes = f"in {shape.in_features}, out {shape.out_features}"
+                if shape.kernel > 1:
+                    sizes = f"in {shape.in_features} x kernel {shape.kernel}, out {shape.out_features}"
                 message = (
-                    f"r {r} >= min(in {n_in}, out {n_out}) = {smallest} on {shown}: the update B @ A cannot "
-                    f"exceed rank {smallest}, so the adapter holds {r * (n_in + n_out)} numbers per layer "
-                    f"(the layer itself {n_in * n_out}) with no gain"
+                    f"r {r} >= min({sizes}) = {cap} on {shorten(paths)}: the update B @ A cannot exceed rank "
+                    f"{cap}, so the adapter holds {shape.adapter_numbers(r)} numbers per layer (the layer itself "
+                    f"{shape.layer_numbers}) with no gain"
                 )
                 yield self.finding(
                     ctx,
@@ -77,10 +81,17 @@ class RankExceedsLayer(Rule):
                     setting=items[0].r_source,
                     file=config_file(ctx.setup, adapter),
                     hint=(
-                        f"Use r below {smallest} for these layers, e.g. rank_pattern={{{_leaf(paths[0])!r}: "
-                        f"{max(1, smallest // 4)}}}, or train them fully with modules_to_save."
+                        f"Use r below {cap} for these layers, e.g. rank_pattern={{{_leaf(paths[0])!r}: "
+                        f"{max(1, cap // 4)}}}, or train them fully with modules_to_save."
                     ),
-                    evidence={"r": r, "in_features": n_in, "out_features": n_out, "modules": paths},
+                    evidence={
+                        "r": r,
+                        "in_features": shape.in_features,
+                        "out_features": shape.out_features,
+                        "kernel": shape.kernel,
+                        "max_rank": cap,
+                        "modules": paths,
+                    },
                 )
 
 

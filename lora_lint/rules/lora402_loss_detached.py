@@ -22,8 +22,8 @@ class LossDetached(Rule):
     """
     ## What it does
     Reports when the probe's loss has no autograd history reaching a trainable parameter, when
-    the backward pass fails, or when no loss could be computed at all (inputs could not be built
-    for the model, or the forward raised): then lint again with a batch.
+    the backward pass fails, or when the forward raised on the batch. When lora-lint cannot build
+    inputs for the model itself it says so in a note, with how to give a batch.
 
     ## Why is this bad?
     A loss cut off from the parameters (`.detach()`, `.item()`, a forward run under
@@ -60,6 +60,10 @@ class LossDetached(Rule):
         if probe is None or not live:
             return  # nothing is meant to train: LORA202/204/205 say why
         user = ctx.setup.batch is not None
+        if probe.failure_stage == "inputs" and not user:
+            # lora-lint could not build a batch: nothing is known about the setup, so this is a note, not a finding
+            ctx.note(f"gradient flow is unchecked: {probe.failure}. {_PASS_A_BATCH}", self.code)
+            return
         if probe.failure_stage in ("inputs", "forward", "loss"):
             yield self.finding(
                 ctx,

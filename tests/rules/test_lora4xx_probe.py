@@ -174,7 +174,7 @@ def test_a_forward_run_wholly_under_no_grad_detaches_the_loss() -> None:
     assert "ran with gradients disabled" in finding.message
 
 
-def test_when_inputs_cannot_be_built_it_asks_for_a_batch_as_a_warning() -> None:
+def test_when_inputs_cannot_be_built_it_asks_for_a_batch_in_a_note() -> None:
     from peft import LoraConfig, get_peft_model
 
     class Odd(torch.nn.Module):
@@ -186,11 +186,14 @@ def test_when_inputs_cannot_be_built_it_asks_for_a_batch_as_a_warning() -> None:
         def forward(self, x):
             return self.lin(x * self.scale)
 
-    report = lint(get_peft_model(Odd(), LoraConfig(target_modules=["lin"])), select=PROBE_RULES)
-    (finding,) = report.findings
-    assert (finding.code, finding.severity) == ("LORA402", Severity.WARNING)
-    assert "no loss could be computed" in finding.message and "batch=" in finding.hint
-    assert report.exit_code() == 0
+    model = get_peft_model(Odd(), LoraConfig(target_modules=["lin"]))
+    report = lint(model, select=PROBE_RULES)
+    assert not report.findings, report.format_findings()
+    (note,) = [n for n in report.notes if n.code == "LORA402"]
+    assert "gradient flow is unchecked" in note.message and "batch=" in note.message
+    assert report.exit_code(fail_on="warning") == 0
+    (finding,) = lint(model, batch={"y": torch.ones(1, 3)}, select=PROBE_RULES).findings
+    assert (finding.code, finding.severity) == ("LORA402", Severity.ERROR)
 
 
 def test_a_user_batch_the_forward_rejects_is_an_error() -> None:
