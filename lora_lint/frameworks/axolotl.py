@@ -95,6 +95,7 @@ def map_axolotl(data: Mapping[str, Any], lines: Mapping[str, int]) -> FrameworkL
         keys["lora_dropout"] = "lora_dropout"
     # axolotl passes None for an unset lora_r / lora_alpha; peft fails on it when it builds the layers
     unset = tuple(key for key in ("lora_r", "lora_alpha") if data.get(key) is None)
+    keys.update({("r" if key == "lora_r" else key): key for key in unset})
     targets = data.get("lora_target_modules")
     all_linear = AXOLOTL_ALL_LINEAR if data.get("lora_target_linear") else None
     if targets:

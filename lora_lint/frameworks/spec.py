@@ -57,6 +57,10 @@ class FrameworkLora:
     #: the framework lets peft's ParamWrapper (fused experts) run without dropout instead of refusing
     expert_dropout_waived: bool = False
 
+    def field_of(self, key: str) -> str:
+        """The LoraConfig field a framework key feeds (``lora_r`` -> ``r``); the key itself when unmapped."""
+        return {"lora_r": "r", "lora_rank": "r"}.get(key, key)
+
     def line_of(self, peft_field: str) -> int | None:
         key = self.keys.get(peft_field)
         return self.lines.get(key) if key else None
