@@ -52,6 +52,19 @@ class SavedAdapters:
 
 
 @dataclass(frozen=True)
+class PeftRefusal:
+    """peft refused to build the LoRA config on this model (``get_peft_model`` raised): its words, and why."""
+
+    #: peft's exception type and message, as peft wrote them
+    error: str
+    message: str
+    #: the LoraConfig field the refusal is about ("lora_dropout", "r", "target_modules"), when known
+    field: str | None = None
+    #: peft found nothing to adapt (no entry matched, or none was given)
+    nothing_targeted: bool = False
+
+
+@dataclass(frozen=True)
 class RunMembership:
     """Where a setup sits in a training run folder."""
 
@@ -114,6 +127,8 @@ class Setup:
     training_args: Any = None
     #: what a Trainer target does to the inputs (label names, removed columns)
     trainer_inputs: TrainerInputs | None = None
+    #: peft refused the LoRA config on this base (the setup holds the bare base model instead)
+    peft_refusal: PeftRefusal | None = None
 
     def provides(self, settings: Settings) -> Needs:
         """What this setup can give rules, under these settings."""

@@ -70,6 +70,8 @@ def lint_setup(
     silent = _SILENT_SKIPS
     if setup.model is None and (setup.adapter_dirs or setup.checkpoints):
         silent |= _LIVE_ONLY  # a saved adapter has no live model: those rules cannot apply, nothing to fix
+    if setup.merged is not None:  # a merged checkpoint holds no LoRA config or layers to judge
+        silent |= _LIVE_ONLY | Needs.CONFIG
     for need, codes in skipped.items():
         if need in silent:
             continue

@@ -2,24 +2,24 @@
 
 from __future__ import annotations
 
-import atexit
 import functools
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from tests.saved_adapters import copy_tree, edit_config, trained_llama
+from tests.session_cache import cache_dir
 from tests.tiny_models import llama, llama_kbit, saved_llama_dir
 
-_ROOT = Path(tempfile.mkdtemp(prefix="lora-lint-merged-"))
-atexit.register(shutil.rmtree, _ROOT, ignore_errors=True)
+
+def _root() -> Path:
+    """The session's folder for merged checkpoints (under pytest's temporary root, like the other caches)."""
+    return cache_dir("merged-checkpoints")
 
 
 def _merge(base: Any, adapter: Path, name: str) -> Path:
     from peft import PeftModel
 
-    path = _ROOT / name
+    path = _root() / name
     PeftModel.from_pretrained(base, str(adapter)).merge_and_unload().save_pretrained(path)
     return path
 
@@ -34,7 +34,7 @@ def unmerged_copy() -> Path:
     """merge_and_unload() on a copy that is never saved; the untouched base is saved as 'merged'."""
     from peft import PeftModel
 
-    path = _ROOT / "unmerged"
+    path = _root() / "unmerged"
     base = llama()
     PeftModel.from_pretrained(llama(), str(trained_llama())).merge_and_unload()
     base.save_pretrained(path)
@@ -43,7 +43,7 @@ def unmerged_copy() -> Path:
 
 @functools.cache
 def other_alpha_merge() -> Path:
-    adapter = copy_tree(trained_llama(), _ROOT / "adapter-alpha32")
+    adapter = copy_tree(trained_llama(), _root() / "adapter-alpha32")
     edit_config(adapter, lora_alpha=32)
     return _merge(llama(), adapter, "alpha32")
 
@@ -53,7 +53,7 @@ def four_bit_merge() -> Path:
     """Merged into the base loaded in 4-bit (bitsandbytes NF4), dequantised and saved in float32."""
     from peft import PeftModel
 
-    path = _ROOT / "four-bit"
+    path = _root() / "four-bit"
     merged = PeftModel.from_pretrained(llama_kbit(4), str(trained_llama())).merge_and_unload()
     merged.dequantize().save_pretrained(path)
     return path

@@ -116,7 +116,10 @@ def check(
       path/to/train.py:build   a factory: returns a model, (model, batch), or
       package.module:build     a mapping with 'model' and optional 'batch', 'optimizer'
       ADAPTER_DIR              adapter_config.json + adapter_model.safetensors
+                               (checked against its base_model_name_or_path)
       RUN_DIR                  a training run whose checkpoint-*/ hold adapters
+      MERGED_DIR               a merged checkpoint: with --model BASE [--adapter DIR]
+      axolotl.yml              an axolotl or LLaMA-Factory config (.yml/.yaml)
     or --model DIR --lora-config FILE for a base model and a LoRA config.
 
     Exit status: 0 nothing at or above --fail-on, 1 findings at or above it, 2 bad usage or input.

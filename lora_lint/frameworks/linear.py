@@ -11,8 +11,12 @@ def linear_names(model: Any, rule: AllLinear) -> list[str]:
     """The last names of the linear layers the framework targets, sorted (the framework uses a set).
 
     A layer counts as linear when its class name says ``Linear``: both frameworks test the name so that
-    bitsandbytes' ``Linear4bit``/``Linear8bitLt`` and GPTQ's ``QuantLinear`` count as well.
+    bitsandbytes' ``Linear4bit``/``Linear8bitLt`` and GPTQ's ``QuantLinear`` count as well. axolotl also
+    counts any ``nn.Linear`` subclass and skips only ``LlamaLinearScalingRotaryEmbedding`` by name;
+    LLaMA-Factory skips every class whose name says ``Embedding``.
     """
+    from torch import nn
+
     model_type = str(getattr(getattr(model, "config", None), "model_type", "") or "")
     per_type = tuple(rule.by_model_type.get(model_type, ()))
     # axolotl drops the output embedding of this model type (by name); LLaMA-Factory adds substrings
@@ -21,7 +25,8 @@ def linear_names(model: Any, rule: AllLinear) -> list[str]:
     names: set[str] = set()
     for path, module in model.named_modules():
         cls = type(module).__name__
-        if "Linear" not in cls or "RotaryEmbedding" in cls:  # LlamaLinearScalingRotaryEmbedding has no weight
+        linear = "Linear" in cls or (rule.linear_subclasses and isinstance(module, nn.Linear))
+        if not linear or cls in rule.skip_classes:
             continue
         if rule.skip_embedding_classes and "Embedding" in cls:
             continue

@@ -1,13 +1,18 @@
 """A LLaMA-Factory YAML config -> the LoraConfig LLaMA-Factory builds.
 
-Semantics followed: LLaMA-Factory 0.9.x (``hparams/finetuning_args.py`` ``LoraArguments`` for the
-keys and defaults, ``model/adapter.py`` ``_setup_lora_tuning`` for the LoraConfig it builds,
-``model/model_utils/misc.py`` ``find_all_linear_modules`` for ``lora_target: all``):
-- ``finetuning_type`` defaults to ``lora``; ``freeze`` and ``full`` train no adapter.
-- ``lora_rank`` defaults to 8, ``lora_alpha`` to twice the rank, ``lora_dropout`` to 0.
+Semantics followed: LLaMA-Factory v0.9.5 (read at commit ff6d4d1, 2026-08-18; unchanged from v0.9.3 in
+these parts): ``src/llamafactory/hparams/finetuning_args.py`` ``LoraArguments`` and
+``FinetuningArguments.__post_init__`` for the keys and defaults, ``src/llamafactory/model/adapter.py``
+``_setup_lora_tuning`` for the LoraConfig it builds, ``src/llamafactory/model/model_utils/misc.py``
+``find_all_linear_modules`` for ``lora_target: all``:
+- ``finetuning_type`` defaults to ``lora``; ``oft``, ``freeze`` and ``full`` train no LoRA adapter.
+- ``lora_rank`` defaults to 8, ``lora_alpha`` to twice the rank (``lora_alpha or lora_rank * 2``: an
+  alpha of 0 also becomes twice the rank), ``lora_dropout`` to 0.
 - ``lora_target`` defaults to ``all``: the last name of every module whose class name says Linear
   (and not Embedding), skipping any path containing ``lm_head`` (``output_layer`` on ChatGLM,
-  ``output`` on InternLM2). Otherwise a comma list of names.
+  ``output`` on InternLM2). Otherwise a comma list of names. For vision-language models LLaMA-Factory
+  also leaves out the projector and (``freeze_vision_tower``, default on) the vision tower through
+  ``model_utils/visual.py`` ``patch_target_modules``; that table is not reproduced (a note says so).
 - ``additional_target`` (a comma list) becomes ``modules_to_save``; ``use_rslora``, ``use_dora``;
   ``pissa_init`` sets ``init_lora_weights`` to ``pissa_niter_<pissa_iter>`` (``pissa`` when -1).
 - ``quantization_bit`` 4 or 8 loads the base through bitsandbytes (the default
@@ -80,6 +85,9 @@ def map_llamafactory(data: Mapping[str, Any], lines: Mapping[str, int]) -> Frame
     if bits is not None and bits not in (4, 8):
         notes.append(f"quantization_bit: {bits} is not reproduced (bitsandbytes loads 4 or 8 bits)")
         bits = None
-    if data.get("adapter_name_or_path"):
-        notes.append("adapter_name_or_path: training continues from saved adapters; lint those folders too")
+    if data.get("adapter_name_or_path") and not data.get("create_new_adapter"):
+        notes.append(
+            "adapter_name_or_path without create_new_adapter: training resumes the last saved adapter, whose "
+            "adapter_config.json governs; lint that folder too"
+        )
     return FrameworkLora(kwargs=kwargs, all_linear=all_linear, bits=bits, keys=keys, notes=tuple(notes), **common)

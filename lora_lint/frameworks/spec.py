@@ -21,6 +21,10 @@ class AllLinear:
     by_model_type: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     #: the framework skips classes whose name says Embedding even if they say Linear
     skip_embedding_classes: bool = False
+    #: class names the framework skips by exact name although they say Linear
+    skip_classes: tuple[str, ...] = ()
+    #: an ``nn.Linear`` subclass counts even when its class name does not say Linear (axolotl's isinstance)
+    linear_subclasses: bool = False
 
 
 @dataclass(frozen=True)
@@ -48,6 +52,14 @@ class FrameworkLora:
     not_lora: str | None = None
     #: the framework key that names the base model (for a note about it)
     base_key: str = "base_model"
+    #: framework keys the framework hands to peft as None (axolotl's lora_r / lora_alpha have no default)
+    unset: tuple[str, ...] = ()
+    #: the framework lets peft's ParamWrapper (fused experts) run without dropout instead of refusing
+    expert_dropout_waived: bool = False
+
+    def field_of(self, key: str) -> str:
+        """The LoraConfig field a framework key feeds (``lora_r`` -> ``r``); the key itself when unmapped."""
+        return {"lora_r": "r", "lora_rank": "r"}.get(key, key)
 
     def line_of(self, peft_field: str) -> int | None:
         key = self.keys.get(peft_field)

@@ -59,7 +59,8 @@ def _without_base(setup: Setup, spec: FrameworkLora, why: str) -> Setup:
 
 def _on_base(setup: Setup, spec: FrameworkLora, folder: Path, local: bool, settings: Settings) -> Setup:
     from lora_lint.sources.base_model import build_base_model, resolve_device, trainable_note
-    from lora_lint.sources.model_config import wrap_lora
+    from lora_lint.context import PeftRefusal
+    from lora_lint.sources.model_config import refused, wrap_lora
 
     target, kwargs = setup.target, setup.lora_configs["default"]
     device = resolve_device(settings.device)
@@ -79,10 +80,15 @@ def _on_base(setup: Setup, spec: FrameworkLora, folder: Path, local: bool, setti
     setup.notes.append(Note(f"base {spec.base_model} ({spec.base_key}): {how}", target))
     if spec.bits and not base.weights:
         setup.notes.append(Note(f"{spec.framework} loads the base in {spec.bits}-bit; checked unquantised on meta", target))
-    wrapped = wrap_lora(target, base.model, kwargs, Path(setup.origin.file or target), meta=not base.weights)
-    if isinstance(wrapped, Note):
-        setup.notes.append(wrapped)
-        return setup
+    file = Path(setup.origin.file or target)
+    built = {**kwargs, **{spec.field_of(key): None for key in spec.unset}}  # what the framework hands peft
+    wrapped = wrap_lora(target, base.model, built, file, meta=not base.weights)
+    if isinstance(wrapped, PeftRefusal) and wrapped.field == "lora_dropout" and spec.expert_dropout_waived:
+        # axolotl >= 0.17 builds peft's ParamWrapper (fused experts) without dropout instead of failing
+        setup.notes.append(Note(f"{spec.framework} applies no lora_dropout to the fused expert parameters", target))
+        wrapped = wrap_lora(target, base.model, {**built, "lora_dropout": 0.0}, file, meta=not base.weights)
+    if isinstance(wrapped, PeftRefusal):
+        return refused(setup, wrapped)
     setup.model = wrapped
     note = trainable_note(wrapped, target)
     if note is not None:

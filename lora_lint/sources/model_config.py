@@ -14,7 +14,7 @@ from pathlib import Path
 from collections.abc import Mapping
 from typing import Any
 
-from lora_lint.context import Setup
+from lora_lint.context import PeftRefusal, Setup
 from lora_lint.errors import SetupLoadError
 from lora_lint.findings import Location, Note
 from lora_lint.settings import Settings
@@ -110,9 +110,8 @@ def load_model_config(
     if bits and not base.weights:
         setup.notes.append(Note(f"--load-in-{bits}bit ignored: {model_dir} has no weights to quantise", target))
     wrapped = wrap_lora(target, base.model, kwargs, file, meta=not base.weights)
-    if isinstance(wrapped, Note):
-        setup.notes.append(wrapped)
-        return setup
+    if isinstance(wrapped, PeftRefusal):
+        return refused(setup, wrapped)
     setup.model = wrapped
     note = trainable_note(wrapped, target)
     if note is not None:
@@ -121,7 +120,7 @@ def load_model_config(
 
 
 def wrap_lora(target: str, model: Any, kwargs: dict[str, Any], file: Path, *, meta: bool = False) -> Any:
-    """``get_peft_model`` with the user's config, or a note saying why peft would not build it.
+    """``get_peft_model`` with the user's config, or peft's refusal (``PeftRefusal``) when it would not build it.
 
     On a meta-device base the adapter weights are created on meta too (peft's ``low_cpu_mem_usage``):
     otherwise peft allocates and initialises every lora_A/lora_B on the CPU first, which for a 70B
@@ -130,7 +129,7 @@ def wrap_lora(target: str, model: Any, kwargs: dict[str, Any], file: Path, *, me
     from peft import get_peft_model
 
     from lora_lint.facts.model import config_from_kwargs
-    from lora_lint.sources.peft_recovery import is_nothing_targeted
+    from lora_lint.sources.peft_recovery import refusal_of
 
     try:
         config = config_from_kwargs(kwargs)
@@ -138,10 +137,18 @@ def wrap_lora(target: str, model: Any, kwargs: dict[str, Any], file: Path, *, me
         raise SetupLoadError(str(file), f"LoraConfig rejects it: {' '.join(str(exc).split())}") from None
     try:
         return get_peft_model(model, config, low_cpu_mem_usage=True) if meta else get_peft_model(model, config)
-    except ValueError as exc:
-        if not is_nothing_targeted(exc):
-            raise SetupLoadError(str(file), f"peft cannot apply it: {' '.join(str(exc).split())}") from None
-        return Note(f"peft would raise {type(exc).__name__}: no module is targeted; linted the bare base model", target)
+    except (ValueError, TypeError) as exc:  # peft's checks while building the layers (TypeError: r/alpha None)
+        return refusal_of(exc, kwargs)
+
+
+def refused(setup: Setup, refusal: PeftRefusal) -> Setup:
+    """The setup of a config peft refuses: the bare base, the refusal for LORA108, a note saying so."""
+    setup.peft_refusal = refusal
+    what = "no module is targeted" if refusal.nothing_targeted else "peft refuses this config"
+    setup.notes.append(
+        Note(f"peft would raise {refusal.error}: {what}; linted the bare base model", setup.target)
+    )
+    return setup
 
 
 def pair_name(model: str | Path, config: str | Path) -> str:

@@ -16,12 +16,16 @@ import traceback
 from types import TracebackType
 from typing import Any
 
-from lora_lint.context import Setup
+from collections.abc import Mapping
+
+from lora_lint.context import PeftRefusal, Setup
 from lora_lint.errors import SetupLoadError
 from lora_lint.findings import Location, Note
 
 #: peft's message when no entry matched (``NoMatchingPeftModuleError`` in peft >= 0.17, ValueError before)
 _NO_MATCH_RE = re.compile(r"Target modules .* not found in the base model", re.DOTALL)
+#: peft's message when the config names nothing at all to adapt (``target_modules: []``)
+_NONE_GIVEN_RE = re.compile(r"No `target_modules` passed but also no `target_parameters` found")
 
 
 class NoMatchError(Exception):
@@ -38,8 +42,24 @@ def is_no_match(exc: BaseException) -> bool:
 
 
 def is_nothing_targeted(exc: BaseException) -> bool:
-    """Any of peft's "no module was targeted" errors (none matched, all excluded, mixed)."""
-    return is_no_match(exc) or type(exc).__name__ == "NoMatchingPeftModuleError"
+    """Any of peft's "no module was targeted" errors (none matched, all excluded, mixed, none given)."""
+    return is_no_match(exc) or type(exc).__name__ == "NoMatchingPeftModuleError" or bool(_NONE_GIVEN_RE.search(str(exc)))
+
+
+def refusal_of(exc: BaseException, kwargs: Mapping[str, Any]) -> PeftRefusal:
+    """peft's refusal as a typed fact: its words, and the LoraConfig field they are about."""
+    message = " ".join(str(exc).split())
+    nothing = is_nothing_targeted(exc)
+    field: str | None = None
+    if nothing:
+        field = "target_parameters" if kwargs.get("target_parameters") and not kwargs.get("target_modules") else "target_modules"
+    elif "lora_dropout" in message:
+        field = "lora_dropout"
+    elif isinstance(exc, TypeError) and "NoneType" in message:  # r=None or lora_alpha=None reached peft's layers
+        field = next((f for f in ("r", "lora_alpha") if f in kwargs and kwargs[f] is None), None)
+    else:
+        field = next((f for f in ("use_dora", "init_lora_weights", "target_parameters") if f in message), None)
+    return PeftRefusal(error=type(exc).__name__, message=message, field=field, nothing_targeted=nothing)
 
 
 def _peft_frames(tb: TracebackType | None) -> list[Any]:
@@ -100,11 +120,13 @@ def recover_from_no_match(target: str, err: NoMatchError, origin: Location) -> S
         "base model and the LoRA config it was given instead",
         target,
     )
+    kwargs = config_kwargs(config)
     return Setup(
         target=target,
         base_model=model,
-        lora_configs={adapter: config_kwargs(config)},
+        lora_configs={adapter: kwargs},
         weights=weights,
         origin=origin,
         notes=[note],
+        peft_refusal=refusal_of(original, kwargs),
     )

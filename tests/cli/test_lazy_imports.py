@@ -33,3 +33,11 @@ def test_rules_command_runs_as_a_module() -> None:
     proc = subprocess.run([str(sys.executable), "-m", "lora_lint", "rules"], cwd=REPO, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert "LORA101" in proc.stdout
+
+
+def test_check_help_lists_every_kind_of_target() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "lora_lint", "check", "--help"], cwd=REPO, capture_output=True, text=True, check=True
+    )
+    for kind in ("ADAPTER_DIR", "RUN_DIR", "MERGED_DIR", "--model BASE", "axolotl", "LLaMA-Factory", ".yaml"):
+        assert kind in proc.stdout, kind

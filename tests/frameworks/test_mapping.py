@@ -124,3 +124,22 @@ def test_findings_are_respelled_in_the_framework_keys() -> None:
     assert lf.setting("bias: 'all'") == ("bias: 'all'", None)
     both = ConfigSpelling("LLaMA-Factory", keys={"r": "lora_rank", "lora_alpha": "lora_alpha"}, lines={"lora_rank": 4, "lora_alpha": 5})
     assert both.setting("r, lora_alpha") == ("lora_rank, lora_alpha", 5)
+
+
+def test_axolotl_passes_falsy_options_only_where_axolotl_does_and_leaves_rank_and_alpha_unset() -> None:
+    spec = map_axolotl(
+        {
+            "base_model": "m",
+            "adapter": "lora",
+            "lora_target_linear": True,
+            "peft_init_lora_weights": False,
+            "peft_use_dora": False,
+            "lora_rank_pattern": {"q_proj": 4},
+            "lora_target_parameters": ["experts.gate_up_proj"],
+        },
+        {},
+    )
+    assert "init_lora_weights" not in spec.kwargs and "use_dora" not in spec.kwargs  # `if cfg.key:` in axolotl
+    assert spec.kwargs["rank_pattern"] == {"q_proj": 4}
+    assert spec.kwargs["target_parameters"] == ["experts.gate_up_proj"] and not spec.expert_dropout_waived
+    assert spec.unset == ("lora_r", "lora_alpha") and "r" not in spec.kwargs

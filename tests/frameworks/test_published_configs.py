@@ -40,6 +40,8 @@ def test_all_linear_targets_follow_each_framework(offline_hub: Path) -> None:
     assert ax.lora_configs["default"]["target_modules"] == every  # lm_head left out by both
     assert lf.lora_configs["default"]["target_modules"] == every
     assert lf.lora_configs["default"]["lora_alpha"] == 16 and ax.lora_configs["default"]["lora_alpha"] == 16
+    # examples/llama-3/lora-8b.yml saves both embeddings whole (the model ties neither)
+    assert ax.lora_configs["default"]["modules_to_save"] == ["embed_tokens", "lm_head"]
 
 
 MISTAKES = [
@@ -52,9 +54,9 @@ MISTAKES = [
     # LLaMA-Factory: GPT-2's fused attention name on Llama 3
     ("lf_llama3_lora_sft.yaml", "lora_target: all", "lora_target: c_attn,v_proj", "LORA101", "lora_target: 'c_attn'"),
     # LLaMA-Factory: names separated by spaces are one name
-    ("lf_mistral_lora_list.yaml", "lora_target: q_proj,v_proj", "lora_target: q_proj v_proj", "LORA101", "lora_target"),
+    ("lf_llama3_lora_list.yaml", "lora_target: q_proj,v_proj", "lora_target: q_proj v_proj", "LORA101", "lora_target"),
     # LLaMA-Factory: an alpha far outside the usual band for the rank
-    ("lf_mistral_lora_list.yaml", "lora_alpha: 32", "lora_alpha: 1024", "LORA301", "lora_rank, lora_alpha"),
+    ("lf_llama3_lora_list.yaml", "lora_target: q_proj,v_proj", "lora_target: q_proj,v_proj\nlora_rank: 16\nlora_alpha: 1024", "LORA301", "lora_rank, lora_alpha"),
 ]
 
 

@@ -35,6 +35,7 @@ def test_unmerged_copy_fires_607_with_and_without_the_adapter() -> None:
     assert _lint(unmerged_copy(), trained_llama()).codes == {"LORA607"}
     report = _lint(unmerged_copy())
     assert report.codes == {"LORA607"}
+    assert not [n for n in report.notes if "needs a LoRA config" in n.message or "LORA1" in n.message], report.notes
     assert "every 2-D weight" in report.findings[0].message
 
 
