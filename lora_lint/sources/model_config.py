@@ -61,6 +61,9 @@ def check_kwargs(data: dict[str, Any], path: Path, saved: bool) -> tuple[dict[st
     """Keep LoraConfig's arguments; an unknown key a person wrote is an error naming it and the close ones."""
     from peft import LoraConfig
 
+    from lora_lint.sources.lora_fields import check_lora_fields
+
+    check_lora_fields(data, path)
     fields = set(LoraConfig.__dataclass_fields__)
     peft_type = str(data.get("peft_type", "LORA")).split(".")[-1].upper()
     if peft_type != "LORA":
