@@ -59,11 +59,11 @@ def read_lora_config(path: Path) -> tuple[dict[str, Any], Path, bool]:
 
 def check_kwargs(data: dict[str, Any], path: Path, saved: bool) -> tuple[dict[str, Any], list[str]]:
     """Keep LoraConfig's arguments; an unknown key a person wrote is an error naming it and the close ones."""
-    from peft import LoraConfig
-
     from lora_lint.sources.lora_fields import check_lora_fields
 
-    check_lora_fields(data, path)
+    check_lora_fields(data, path)  # before peft is imported: a mistyped value is refused without torch
+    from peft import LoraConfig
+
     fields = set(LoraConfig.__dataclass_fields__)
     peft_type = str(data.get("peft_type", "LORA")).split(".")[-1].upper()
     if peft_type != "LORA":

@@ -71,3 +71,32 @@ def write(path: Path, text: str | bytes) -> Path:
     else:
         path.write_text(text)
     return path
+
+
+#: a saved LoRA adapter's config as peft writes it (no base named: nothing to resolve)
+ADAPTER_CONFIG = {"peft_type": "LORA", "r": 4, "lora_alpha": 8, "target_modules": ["q_proj", "v_proj"],
+                  "lora_dropout": 0.0, "bias": "none", "task_type": "CAUSAL_LM", "inference_mode": True}  # fmt: skip
+
+
+def lora_tensors(layers: int = 2, r: int = 4, width: int = 16) -> dict[str, object]:
+    """peft's saved key layout for q_proj/v_proj adapters, values drawn so nothing looks untrained."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    tensors: dict[str, object] = {}
+    for layer in range(layers):
+        for module in ("q_proj", "v_proj"):
+            stem = f"base_model.model.model.layers.{layer}.self_attn.{module}"
+            tensors[f"{stem}.lora_A.weight"] = rng.standard_normal((r, width)).astype(np.float32)
+            tensors[f"{stem}.lora_B.weight"] = rng.standard_normal((width, r)).astype(np.float32)
+    return tensors
+
+
+def write_adapter(folder: Path, config: dict[str, object] | None = None, tensors: dict[str, object] | None = None) -> Path:
+    """A saved adapter folder written with safetensors' numpy API (no torch, no training)."""
+    from safetensors.numpy import save_file
+
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "adapter_config.json").write_text(json.dumps(ADAPTER_CONFIG if config is None else config))
+    save_file(lora_tensors() if tensors is None else tensors, str(folder / "adapter_model.safetensors"))  # type: ignore[arg-type]
+    return folder

@@ -9,8 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.fuzz.conftest import assert_refused, cli, write
-from tests.saved_adapters import trained_llama
+from tests.fuzz.conftest import assert_refused, cli, write, write_adapter
 
 #: (field, value written, words the message must hold besides the file and the field)
 MUTATIONS: list[tuple[str, Any, str]] = [
@@ -62,8 +61,8 @@ def _ids(case: tuple[str, Any, str]) -> str:
 
 
 @pytest.fixture(scope="module")
-def adapter() -> Path:
-    return trained_llama()
+def adapter(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_adapter(tmp_path_factory.mktemp("fields") / "adapter")
 
 
 @pytest.mark.parametrize("case", MUTATIONS, ids=_ids)
@@ -93,9 +92,8 @@ def test_lora_config_file(case: tuple[str, Any, str], suffix: str, adapter: Path
 
 
 def _llama_config() -> dict[str, Any]:
-    from tests.tiny_models import llama_config
-
-    return dict(llama_config().to_dict())
+    return {"model_type": "llama", "architectures": ["LlamaForCausalLM"], "hidden_size": 16, "intermediate_size": 32,
+            "num_hidden_layers": 2, "num_attention_heads": 2, "num_key_value_heads": 2, "vocab_size": 64}  # fmt: skip
 
 
 def test_well_typed_config_still_lints(adapter: Path) -> None:
