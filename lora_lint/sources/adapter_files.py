@@ -38,15 +38,10 @@ class SavedAdapter:
 
 
 def read_json(path: Path, what: str) -> Any:
-    """Parse a JSON file; a truncated or malformed one is a SetupLoadError naming the file."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SetupLoadError(str(path), f"cannot read {what}: {exc}") from None
-    try:
-        return json.loads(text)
-    except ValueError as exc:
-        raise SetupLoadError(str(path), f"malformed {what} ({exc}); was it truncated?") from None
+    """Parse a JSON file; an unreadable, truncated or malformed one is a SetupLoadError naming the file and why."""
+    from lora_lint.sources.file_reading import parse_json, read_config_text
+
+    return parse_json(read_config_text(path), path, what)
 
 
 def read_adapter_config(folder: Path) -> dict[str, Any]:
