@@ -54,17 +54,41 @@ def parse_json(text: str, path: Path, what: str = "JSON") -> Any:
         raise SetupLoadError(str(path), f"malformed {what} ({exc}){hint}") from None
 
 
+#: the deepest YAML nesting read: real configs nest a few levels; PyYAML's constructor recurses per level
+MAX_YAML_DEPTH = 100
+
+
+def _yaml_depth_ok(text: str, loader: Any) -> bool:
+    """Walk the parser's events (a flat stream, no recursion) and stop at the first level too deep."""
+    import yaml
+
+    depth = 0
+    for event in yaml.parse(text, Loader=loader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_YAML_DEPTH:
+                return False
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+    return True
+
+
 def parse_yaml(text: str, path: Path) -> Any:
     import yaml
 
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: the same safe constructor
     try:
-        return yaml.safe_load(text)
+        if not _yaml_depth_ok(text, loader):
+            raise SetupLoadError(str(path), f"the YAML is nested too deeply to read (over {MAX_YAML_DEPTH} levels)")
+        return yaml.load(text, Loader=loader)  # noqa: S506  a safe loader: plain data only
     except RecursionError:
         raise SetupLoadError(str(path), "the YAML is nested too deeply to read") from None
     except yaml.constructor.ConstructorError as exc:
         tag = f" {exc.problem}" if exc.problem else ""
         raise SetupLoadError(str(path), f"YAML tag refused (only plain data is read):{tag}") from None
     except yaml.YAMLError as exc:
+        if "nesting depth" in str(exc):  # libyaml's own limit
+            raise SetupLoadError(str(path), "the YAML is nested too deeply to read") from None
         raise SetupLoadError(str(path), f"malformed YAML: {' '.join(str(exc).split())}") from None
 
 

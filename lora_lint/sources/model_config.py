@@ -37,7 +37,7 @@ def read_lora_config(path: Path) -> tuple[dict[str, Any], Path, bool]:
         if not file.is_file():
             raise SetupLoadError(str(path), "a --lora-config folder must hold adapter_config.json")
         path, saved = file, True
-    elif not path.is_file():
+    elif not path.exists():
         raise SetupLoadError(str(path), "no such file")
     from lora_lint.sources.file_reading import read_config
 
