@@ -71,11 +71,11 @@ class AdapterEmpty(Rule):
                 )
                 continue
             if not any(t.saved.role in ("A", "B") for t in adapter.tensors):
-                first = adapter.tensors[0].saved.key
+                sample = adapter.tensors[0].saved.key
                 yield self.finding(
                     ctx,
                     f"{adapter.weights.name} of adapter {adapter.name!r} holds {len(adapter.tensors)} tensors but no "
-                    f"lora_A/lora_B factor (e.g. {first}): it is not a LoRA adapter, or a failed save",
+                    f"lora_A/lora_B factor (e.g. {sample}): it is not a LoRA adapter, or a failed save",
                     adapter=adapter.name,
                     file=adapter.file,
                     hint="Save the LoRA adapter with PeftModel.save_pretrained, or point lora-lint at the right folder.",

@@ -142,10 +142,10 @@ def _regex_keys(field: str, mapping: Mapping[Any, Any]) -> None:
 
 def _check_ranges(kwargs: Mapping[str, Any]) -> None:
     """Ranges and shapes peft needs but accepts unchecked (or refuses only deep inside a model build)."""
-    r = kwargs.get("r")
+    r: Any = kwargs.get("r")
     if "r" in kwargs:
         _need(kind_of(r) == "int" and r > 0, "r", "a positive integer", r)
-    dropout = kwargs.get("lora_dropout")
+    dropout: Any = kwargs.get("lora_dropout")
     if kind_of(dropout) in ("int", "float"):
         _need(0 <= dropout <= 1, "lora_dropout", "a probability between 0 and 1", dropout)
     for field, what in (("rank_pattern", "a positive integer"), ("alpha_pattern", "a number")):
