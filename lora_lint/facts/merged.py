@@ -156,6 +156,8 @@ def _updates(adapter: SavedAdapter) -> Iterator[_Update]:
         for layer in artifact.layers:
             if layer.a is None or layer.b is None or len(layer.a.shape) != 2 or len(layer.b.shape) != 2:
                 continue
+            if 0 in (*layer.a.shape, *layer.b.shape):  # an empty factor has no update (LORA604)
+                continue
             a = np.concatenate([blk.astype(np.float32) for blk in tf.blocks(layer.a.saved.key)])
             b = np.concatenate([blk.astype(np.float32) for blk in tf.blocks(layer.b.saved.key)])
             embedding = parse_key(layer.a.saved.key).part == "lora_embedding_A"

@@ -15,8 +15,14 @@ def check_safetensors(path: Path) -> list[str]:
     try:
         with safe_open(str(path), framework="numpy") as handle:
             return list(handle.keys())
-    except (SafetensorError, OSError) as exc:
-        raise SetupLoadError(str(path), f"not a readable safetensors file ({exc}); was it truncated?") from None
+    except PermissionError:
+        raise SetupLoadError(str(path), "permission denied (the file cannot be read)") from None
+    except OSError as exc:
+        raise SetupLoadError(str(path), f"cannot read it: {exc.strerror or exc}") from None
+    except SafetensorError as exc:
+        text = " ".join(str(exc).split())
+        hint = "" if "dtype" in text.lower() or "variant" in text.lower() else "; was it truncated?"
+        raise SetupLoadError(str(path), f"not a readable safetensors file ({text}){hint}") from None
 
 
 def check_torch_bin(path: Path) -> None:

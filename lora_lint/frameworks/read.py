@@ -18,7 +18,7 @@ def is_yaml_target(target: str) -> bool:
 
 def read_framework_config(path: Path) -> FrameworkLora:
     """The LoRA setup the framework that wrote ``path`` would build; exit-2 errors for unreadable input."""
-    if not path.is_file():
+    if not path.exists():
         raise SetupLoadError(str(path), "no such file")
     data, lines = read_yaml(path)
     kind = detect(data)

@@ -12,14 +12,13 @@ def read_yaml(path: Path) -> tuple[dict[str, Any], dict[str, int]]:
     """(data, key -> 1-based line); a broken or non-mapping YAML is a one-line load error."""
     import yaml
 
+    from lora_lint.sources.file_reading import parse_yaml, read_config_text
+
+    text = read_config_text(path)
+    data = parse_yaml(text, path)
     try:
-        text = path.read_text()
-    except OSError as exc:
-        raise SetupLoadError(str(path), exc.strerror or "cannot read it") from None
-    try:
-        data = yaml.safe_load(text)
         node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as exc:
+    except (yaml.YAMLError, RecursionError) as exc:
         raise SetupLoadError(str(path), f"malformed YAML: {' '.join(str(exc).split())}") from None
     if not isinstance(data, dict):
         got = "an empty file" if data is None else f"a {type(data).__name__}"

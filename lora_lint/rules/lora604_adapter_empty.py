@@ -19,7 +19,8 @@ ZERO3 = "typical of a DeepSpeed ZeRO-3 or FSDP save that did not gather the shar
 class AdapterEmpty(Rule):
     """
     ## What it does
-    Reports a saved adapter with no weights file, a weights file that holds no tensors, or tensors
+    Reports a saved adapter with no weights file, a weights file that holds no tensors (or none named
+    ``lora_A``/``lora_B``: not a LoRA adapter at all), or tensors
     with zero elements, and `lora_A`/`lora_B` tensors flattened to one dimension. The header is
     enough: no values are read.
 
@@ -67,6 +68,17 @@ class AdapterEmpty(Rule):
                     f"{adapter.weights.name} of adapter {adapter.name!r} holds no tensors ({ZERO3}, or a failed save)",
                     adapter=adapter.name,
                     file=adapter.file,
+                )
+                continue
+            if not any(t.saved.role in ("A", "B") for t in adapter.tensors):
+                sample = adapter.tensors[0].saved.key
+                yield self.finding(
+                    ctx,
+                    f"{adapter.weights.name} of adapter {adapter.name!r} holds {len(adapter.tensors)} tensors but no "
+                    f"lora_A/lora_B factor (e.g. {sample}): it is not a LoRA adapter, or a failed save",
+                    adapter=adapter.name,
+                    file=adapter.file,
+                    hint="Save the LoRA adapter with PeftModel.save_pretrained, or point lora-lint at the right folder.",
                 )
                 continue
             empty = [t for t in adapter.tensors if t.numel == 0 or (t.saved.is_factor and len(t.shape) < 2)]

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 from lora_lint.errors import SetupLoadError
-from lora_lint.facts.scale_fields import DEFAULTS
 
 # peft.utils.constants: CONFIG_NAME, SAFETENSORS_WEIGHTS_NAME, WEIGHTS_NAME (spelled out: importing peft imports torch)
 CONFIG_NAME = "adapter_config.json"
@@ -39,15 +38,10 @@ class SavedAdapter:
 
 
 def read_json(path: Path, what: str) -> Any:
-    """Parse a JSON file; a truncated or malformed one is a SetupLoadError naming the file."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SetupLoadError(str(path), f"cannot read {what}: {exc}") from None
-    try:
-        return json.loads(text)
-    except ValueError as exc:
-        raise SetupLoadError(str(path), f"malformed {what} ({exc}); was it truncated?") from None
+    """Parse a JSON file; an unreadable, truncated or malformed one is a SetupLoadError naming the file and why."""
+    from lora_lint.sources.file_reading import parse_json, read_config_text
+
+    return parse_json(read_config_text(path), path, what)
 
 
 def read_adapter_config(folder: Path) -> dict[str, Any]:
@@ -58,13 +52,9 @@ def read_adapter_config(folder: Path) -> dict[str, Any]:
     peft_type = str(data.get("peft_type") or "LORA").split(".")[-1].upper()
     if peft_type != "LORA":
         raise SetupLoadError(str(path), f"peft_type is {peft_type}; lora-lint checks LoRA adapters only")
-    for key in ("r", "lora_alpha"):
-        value = data.get(key, DEFAULTS[key])
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise SetupLoadError(str(path), f"{key} must be a number, not {value!r}")
-    for key in ("rank_pattern", "alpha_pattern"):
-        if not isinstance(data.get(key) or {}, dict):
-            raise SetupLoadError(str(path), f"{key} must be a JSON object")
+    from lora_lint.sources.lora_fields import check_lora_fields
+
+    check_lora_fields(data, path)
     return data
 
 

@@ -6,7 +6,6 @@ classic 8-bit and QLoRA recipes do it (then ``prepare_model_for_kbit_training``)
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,12 +41,13 @@ def read_model_config(folder: Path) -> dict[str, Any]:
     path = folder / "config.json"
     if not path.is_file():
         raise SetupLoadError(str(folder), "no config.json in the model folder")
-    try:
-        data = json.loads(path.read_text())
-    except (OSError, ValueError) as exc:
-        raise SetupLoadError(str(path), f"malformed JSON: {exc}") from None
+    from lora_lint.sources.file_reading import parse_json, read_config_text
+    from lora_lint.sources.model_fields import check_model_fields
+
+    data = parse_json(read_config_text(path), path)
     if not isinstance(data, dict):
         raise SetupLoadError(str(path), "config.json must hold a JSON object")
+    check_model_fields(data, path)
     return data
 
 
@@ -62,7 +62,7 @@ TASK_AUTO_CLASSES = {
 }
 
 
-def _model_class(raw: dict[str, Any], config: Any, task_type: str | None) -> Any:
+def _model_class(raw: dict[str, Any], config: Any, task_type: str | None, path: Path) -> Any:
     """The class a training script would build: the LoRA task's Auto class when it fits the model
     type (a Llama checkpoint trained for SEQ_CLS gets its fresh ``score`` head), else the class named
     in ``architectures``, else the causal-LM Auto class (the common LoRA case)."""
@@ -78,6 +78,9 @@ def _model_class(raw: dict[str, Any], config: Any, task_type: str | None) -> Any
     for arch in raw.get("architectures") or ():
         cls = getattr(transformers, arch, None)
         if cls is not None:
+            from lora_lint.sources.model_fields import check_architecture
+
+            check_architecture(cls, config, arch, path)
             return cls
     return transformers.AutoModelForCausalLM
 
@@ -138,7 +141,7 @@ def build_base_model(
         config = AutoConfig.from_pretrained(folder, local_files_only=True)
     except (ValueError, KeyError, OSError) as exc:
         return BaseModel(None, False, f"transformers cannot read {folder}/config.json: {' '.join(str(exc).split())}")
-    cls = _model_class(raw, config, task_type)
+    cls = _model_class(raw, config, task_type, folder / "config.json")
     use_weights = has_weights(folder) if weights is None else weights
     say = progress or (lambda _msg: None)
     try:

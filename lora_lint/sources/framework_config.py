@@ -36,6 +36,9 @@ def framework_setup(target: str, path: Path, spec: FrameworkLora, settings: Sett
     if spec.not_lora is not None:
         return Setup(target=target, origin=origin, notes=[*notes, Note(spec.not_lora, target)], weights=False)
     kwargs = dict(spec.kwargs)
+    from lora_lint.sources.lora_fields import check_lora_fields
+
+    check_lora_fields(kwargs, path)
     setup = Setup(target=target, lora_configs={"default": kwargs}, weights=False, origin=origin, notes=notes)
     setup.spelling = spelling_of(spec)
     if spec.base_model is None:

@@ -9,7 +9,6 @@ depends on peft raising: a config peft rejects is linted against the bare base.
 from __future__ import annotations
 
 import difflib
-import json
 from pathlib import Path
 from collections.abc import Mapping
 from typing import Any
@@ -38,20 +37,11 @@ def read_lora_config(path: Path) -> tuple[dict[str, Any], Path, bool]:
         if not file.is_file():
             raise SetupLoadError(str(path), "a --lora-config folder must hold adapter_config.json")
         path, saved = file, True
-    elif not path.is_file():
+    elif not path.exists():
         raise SetupLoadError(str(path), "no such file")
-    text = path.read_text()
-    try:
-        if path.suffix.lower() in (".yaml", ".yml"):
-            import yaml
+    from lora_lint.sources.file_reading import read_config
 
-            data = yaml.safe_load(text)
-        else:
-            data = json.loads(text)
-    except ValueError as exc:  # json.JSONDecodeError
-        raise SetupLoadError(str(path), f"malformed JSON: {exc}") from None
-    except Exception as exc:  # noqa: BLE001  yaml.YAMLError and its subclasses
-        raise SetupLoadError(str(path), f"malformed YAML: {' '.join(str(exc).split())}") from None
+    data = read_config(path)
     if not isinstance(data, dict):
         raise SetupLoadError(str(path), f"expected a mapping of LoraConfig arguments, got {type(data).__name__}")
     return data, path, saved or path.name == "adapter_config.json"
@@ -59,6 +49,9 @@ def read_lora_config(path: Path) -> tuple[dict[str, Any], Path, bool]:
 
 def check_kwargs(data: dict[str, Any], path: Path, saved: bool) -> tuple[dict[str, Any], list[str]]:
     """Keep LoraConfig's arguments; an unknown key a person wrote is an error naming it and the close ones."""
+    from lora_lint.sources.lora_fields import check_lora_fields
+
+    check_lora_fields(data, path)  # before peft is imported: a mistyped value is refused without torch
     from peft import LoraConfig
 
     fields = set(LoraConfig.__dataclass_fields__)
