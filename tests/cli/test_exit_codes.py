@@ -57,7 +57,7 @@ BAD = [
     ("missing-model-path", ["--model", "./no/such/dir", "--lora-config", "lora.json"], PREFIX + "--model ./no/such/dir: no such folder (and not a hub id)"),
     ("missing-config", ["--model", "model", "--lora-config", "nope.yaml"], CHECK + "Invalid value for '--lora-config': Path 'nope.yaml' does not exist."),
     ("missing-lock", ["--lock", "nope.lock", "train.py:raises"], PREFIX + "lock file nope.lock not found (write one with `lora-lint lock PATH`)"),
-    ("malformed-json", ["--model", "model", "--lora-config", "bad.json"], PREFIX + "cannot load bad.json: malformed JSON: Expecting property name enclosed in double quotes: line 1 column 9 (char 8)"),
+    ("malformed-json", ["--model", "model", "--lora-config", "bad.json"], PREFIX + "cannot load bad.json: malformed JSON (Expecting property name enclosed in double quotes: line 1 column 9 (char 8)); was it truncated?"),
     ("malformed-yaml", ["--model", "model", "--lora-config", "bad.yaml"], PREFIX + "cannot load bad.yaml: malformed YAML: ..."),
     ("not-a-mapping", ["--model", "model", "--lora-config", "list.yaml"], PREFIX + "cannot load list.yaml: expected a mapping of LoraConfig arguments, got list"),
     ("not-an-adapter", ["--model", "model", "--lora-config", "empty"], PREFIX + "cannot load empty: a --lora-config folder must hold adapter_config.json"),

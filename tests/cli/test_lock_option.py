@@ -22,7 +22,8 @@ def test_a_factory_checked_against_its_lock_is_quiet_until_alpha_changes(tmp_pat
 
     factory.write_text(FACTORY.format(alpha=16))
     same = run_cli("check", f"{factory}:build", "--lock", str(lock), "--no-probe", "--select", "LORA304")
-    assert (same.rc, same.err) == (0, ""), same.out + same.err
+    # stderr may carry a library's own UserWarning (peft 0.17 on saving); nothing of lora-lint's
+    assert same.rc == 0 and "lora-lint" not in same.err and "Traceback" not in same.err, same.out + same.err
 
     factory.write_text(FACTORY.format(alpha=32))
     drift = run_cli("check", f"{factory}:build", "--lock", str(lock), "--no-probe", "--select", "LORA304")

@@ -7,6 +7,15 @@ from pathlib import Path
 
 from tests.cli.conftest import REPO, run_cli
 
+#: the factories written here import tests.tiny_models
+_REPO_ON_PATH = {"PYTHONPATH": str(REPO)}
+
+
+def _cli(*args: str, **kwargs: object) -> object:
+    """``run_cli`` with this repository importable, as the factories here need."""
+    kwargs.setdefault("env", _REPO_ON_PATH)
+    return run_cli(*args, **kwargs)  # type: ignore[arg-type]
+
 FACTORY = """
 from tests.tiny_models import llama, lora
 
@@ -23,7 +32,7 @@ def factory(tmp_path: Path, alpha: int = 512, def_comment: str = "", line_commen
 
 
 def findings(*args: str, cwd: Path = REPO) -> tuple[int, list[dict[str, object]]]:
-    run = run_cli("check", *args, "--no-probe", "--format", "json", "--fail-on", "info", cwd=cwd)
+    run = _cli("check", *args, "--no-probe", "--format", "json", "--fail-on", "info", cwd=cwd)
     assert run.rc in (0, 1), run.err
     return run.rc, json.loads(run.out)["findings"]
 
@@ -89,11 +98,11 @@ def test_a_per_module_entry_that_matched_nothing_points_at_its_pyproject_line(tm
 
 def test_a_stale_or_misspelt_suppression_is_reported_as_info(tmp_path: Path) -> None:
     target = factory(tmp_path, alpha=16, def_comment="  # lora-lint: ignore[LORA301, LORA3O1]")
-    run = run_cli("check", target, "--no-probe")
+    run = _cli("check", target, "--no-probe")
     assert run.rc == 0, run.out + run.err  # info: below the default fail-on
     assert "LORA107 unused-suppression" in run.out and "train.py:5" in run.out
     assert "matched no finding of LORA301" in run.out and "LORA3O1 is not a rule code" in run.out
-    assert run_cli("check", target, "--no-probe", "--ignore", "LORA107", "--fail-on", "info").rc == 0
+    assert _cli("check", target, "--no-probe", "--ignore", "LORA107", "--fail-on", "info").rc == 0
 
 
 def test_a_code_that_did_not_run_is_not_called_unused(tmp_path: Path) -> None:
@@ -109,15 +118,15 @@ def test_add_ignore_writes_comments_and_the_next_check_is_clean(tmp_path: Path) 
         "def build():\n"
         "    return lora(llama(), lora_alpha=512, target_modules=['q_proj', 'nope'])  # tiny Llama\n"
     )
-    before = run_cli("check", f"{source}:build", "--no-probe")
+    before = _cli("check", f"{source}:build", "--no-probe")
     assert before.rc == 1, before.out + before.err
-    added = run_cli("check", f"{source}:build", "--no-probe", "--add-ignore", "--fail-on", "info", cwd=tmp_path)
+    added = _cli("check", f"{source}:build", "--no-probe", "--add-ignore", "--fail-on", "info", cwd=tmp_path)
     assert added.rc == 0, added.out + added.err
     assert "added 1 ignore comment in 1 file" in added.err
     assert source.read_text().splitlines()[4].endswith("# tiny Llama  # lora-lint: ignore[LORA101, LORA301]")
-    after = run_cli("check", f"{source}:build", "--no-probe", "--fail-on", "info", cwd=tmp_path)
+    after = _cli("check", f"{source}:build", "--no-probe", "--fail-on", "info", cwd=tmp_path)
     assert after.rc == 0, after.out + after.err
-    again = run_cli("check", f"{source}:build", "--no-probe", "--add-ignore", cwd=tmp_path)
+    again = _cli("check", f"{source}:build", "--no-probe", "--add-ignore", cwd=tmp_path)
     assert "added 0 ignore comments" in again.err
     assert source.read_text().count("lora-lint: ignore") == 1
 
@@ -126,7 +135,7 @@ def test_add_ignore_comments_a_yaml_lora_config(tmp_path: Path, gpt2_config_dir:
     config = tmp_path / "lora.yaml"
     config.write_text("r: 8\nlora_alpha: 512\ntarget_modules: [c_attn]\n")
     args = ("check", "--model", str(gpt2_config_dir), "--lora-config", "lora.yaml", "--no-probe")
-    assert run_cli(*args, "--add-ignore", cwd=tmp_path).rc == 0
+    assert _cli(*args, "--add-ignore", cwd=tmp_path).rc == 0
     assert config.read_text().splitlines()[0] == "r: 8  # lora-lint: ignore[LORA301]"
-    after = run_cli(*args, "--fail-on", "info", cwd=tmp_path)
+    after = _cli(*args, "--fail-on", "info", cwd=tmp_path)
     assert after.rc == 0, after.out + after.err

@@ -84,7 +84,7 @@ def test_it_names_the_module_and_count_of_a_single_unfrozen_norm() -> None:
     (finding,) = only(check(model), "LORA201")
     assert finding.message.startswith("model.norm (weight: 64 parameters in 1 tensors)")
     assert finding.location.parameter == "base_model.model.model.norm.weight"
-    assert "'norm' to modules_to_save" in finding.hint
+    assert "'model.norm' to modules_to_save" in finding.hint
 
 
 def test_repeated_layers_are_grouped_with_their_count() -> None:
