@@ -8,7 +8,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from lora_lint.distributed import global_shape
+from lora_lint.facts.lora_configs import config_from_kwargs, peft_supports_target_parameters
 from lora_lint.facts.update_rank import UpdateShape, update_shape
+
+__all__ = ["ModelFacts", "collect_model_facts", "config_from_kwargs", "peft_supports_target_parameters"]
 
 if TYPE_CHECKING:
     from lora_lint.context import Setup
@@ -155,22 +158,6 @@ def walk_base(root: Any, prefix: str = "") -> Iterator[tuple[str, Any, bool]]:
             continue
         yield key, child, False
         yield from walk_base(child, key)
-
-
-def peft_supports_target_parameters() -> bool:
-    """peft >= 0.17 lets LoRA wrap bare parameters (fused MoE experts) through ``target_parameters``."""
-    from peft import LoraConfig
-
-    return "target_parameters" in LoraConfig.__dataclass_fields__
-
-
-def config_from_kwargs(kwargs: Mapping[str, Any]) -> Any:
-    """A LoraConfig from keyword arguments as written in a file or saved beside an adapter."""
-    from peft import LoraConfig
-
-    clean = {k: v for k, v in kwargs.items() if k in LoraConfig.__dataclass_fields__}
-    clean.pop("peft_type", None)
-    return LoraConfig(**clean)
 
 
 def config_view(kwargs: Mapping[str, Any]) -> Any:

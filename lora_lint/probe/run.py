@@ -11,6 +11,7 @@ from lora_lint.distributed import is_distributed, local_data, world_size
 from lora_lint.probe.alora import invocation_tokens, with_invocation
 from lora_lint.probe.batch import BatchUnavailable, ProbeBatch, synthetic_batch, user_batch
 from lora_lint.probe.devices import probe_device
+from lora_lint.probe.grad_stats import grad_norms, grad_of, peak, reduced
 from lora_lint.probe.hooks import Tracer
 from lora_lint.probe.isolation import untouched
 from lora_lint.probe.ranks import combined, ranks_with
@@ -163,7 +164,7 @@ def _nonfinite_names(named: list[tuple[str, Any]]) -> tuple[str, ...]:
     import torch
 
     with torch.no_grad():
-        sums = _reduced([t.detach() for _, t in named], lambda t: t.sum(dtype=torch.float32).reshape(1))
+        sums = reduced([t.detach() for _, t in named], lambda t: t.sum(dtype=torch.float32).reshape(1))
     return tuple(n for (n, _), value in zip(named, sums) if value is not None and not math.isfinite(value[0]))
 
 
@@ -186,13 +187,13 @@ def _gradients(model: Any, layers: LayerFacts, tracer: Tracer) -> tuple[tuple[Sl
     others = [(n, p) for n, p in model.named_parameters() if p.requires_grad and id(p) not in adapter_ids]
     tensors = [t for pair in pairs for t in pair] + [p for _, p in others]
     grads = [None if t is None else t.grad for t in tensors]
-    local = _reduced([None if g is None else local_data(g) for g in grads], _grad_norms)
+    local = reduced([None if g is None else local_data(g) for g in grads], grad_norms)
     # embeddings start the other way round (lora_embedding_A zero): whichever matrix is zero decides
     a_list = [a for a, _ in pairs]
-    local_a = _reduced([None if a is None else local_data(a) for a in a_list], _peak)
+    local_a = reduced([None if a is None else local_data(a) for a in a_list], peak)
     a_peaks = [None if v is None else [v[1]] for v in combined(a_list, [None if v is None else [0.0, v[0]] for v in local_a])]
-    mine = slot_probes(layers, tracer, [_grad_of(r) for r in local], a_peaks)
-    stats = [_grad_of(r) for r in combined(tensors, local)]
+    mine = slot_probes(layers, tracer, [grad_of(r) for r in local], a_peaks)
+    stats = [grad_of(r) for r in combined(tensors, local)]
     whole = slot_probes(layers, tracer, stats, a_peaks)
     spread = ranks_with([not s.dead and s.trace.output_requires_grad for s in mine])
     if is_distributed():
@@ -200,57 +201,6 @@ def _gradients(model: Any, layers: LayerFacts, tracer: Tracer) -> tuple[tuple[Sl
     offset = 2 * len(pairs)
     params = tuple(ParamProbe(n, stats[offset + j]) for j, (n, _) in enumerate(others))
     return tuple(whole), params
-
-
-def _reduced(tensors: list[Any], reduce: Any) -> list[list[float] | None]:
-    """``reduce(t)`` (a 1-D float32 tensor) for each tensor, gathered per device so each device syncs once."""
-    import torch
-
-    out: list[list[float] | None] = [None] * len(tensors)
-    by_device: dict[Any, list[int]] = {}
-    for i, t in enumerate(tensors):
-        if t is not None and not t.is_meta:
-            by_device.setdefault(t.device, []).append(i)
-    for indices in by_device.values():
-        with torch.no_grad():
-            values = torch.stack([reduce(tensors[i]) for i in indices]).tolist()
-        for i, value in zip(indices, values):
-            out[i] = value
-    return out
-
-
-def _grad_norms(grad: Any) -> Any:
-    import torch
-
-    g = grad.coalesce().values() if grad.is_sparse else grad
-    if g.numel() == 0:  # an empty shard of this rank
-        return torch.zeros(2, dtype=torch.float32, device=g.device)
-    return torch.stack(
-        [
-            torch.linalg.vector_norm(g, dtype=torch.float32),
-            torch.linalg.vector_norm(g, ord=float("inf"), dtype=torch.float32),
-        ]
-    )
-
-
-def _peak(tensor: Any) -> Any:
-    import torch
-
-    if tensor.numel() == 0:
-        return torch.zeros(1, dtype=torch.float32, device=tensor.device)
-    return torch.linalg.vector_norm(tensor, ord=float("inf"), dtype=torch.float32).reshape(1)
-
-
-def _grad_of(values: list[float] | None) -> Grad:
-    """Kind and norm from (L2 norm, largest magnitude): NaN/Inf anywhere makes the peak non-finite."""
-    if values is None:
-        return ABSENT
-    norm, peak = values
-    if not math.isfinite(peak):
-        return Grad(GradKind.NONFINITE, norm)
-    if peak == 0:
-        return Grad(GradKind.ZERO, 0.0)
-    return Grad(GradKind.FINITE, norm)
 
 
 def _nonfinite_weights(model: Any) -> tuple[str, ...]:

@@ -17,7 +17,6 @@ import re
 import sys
 import traceback
 import zlib
-from collections.abc import Mapping
 from pathlib import Path
 from types import ModuleType, TracebackType
 from typing import Any
@@ -27,6 +26,7 @@ from lora_lint.errors import LoraLintError, SetupLoadError
 from lora_lint.findings import Location
 from lora_lint.plugins import hookimpl
 from lora_lint.settings import Settings
+from lora_lint.sources.factory_result import safe_str, unpack_result
 from lora_lint.sources.peft_recovery import (
     NoMatchError,
     is_no_match,
@@ -35,7 +35,6 @@ from lora_lint.sources.peft_recovery import (
 
 _TARGET_RE = re.compile(r"^(?P<where>.+?):(?P<func>[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)$")
 _MODULE_RE = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$")
-_RESULT_KEYS = ("model", "batch", "optimizer")
 
 
 def parse_factory(target: str) -> tuple[str, str] | None:
@@ -146,83 +145,6 @@ def _call_user(target: str, call: Any) -> Any:
         raise SetupLoadError(target, f"the factory raised {type(exc).__name__}: {msg}{_user_frame(exc.__traceback__)}") from None
 
 
-def safe_str(value: object) -> str:
-    """``str(value)``, or a placeholder when the user's ``__str__`` itself raises."""
-    try:
-        return str(value)
-    except Exception:  # the user's __str__: its own failure must not replace the one being reported
-        return "(its message cannot be shown: its __str__ raised)"
-
-
-def _shown(key: object) -> str:
-    return key if isinstance(key, str) else f"{safe_str(key)[:40]} (of type {type(key).__name__})"
-
-
-def _describe(value: object) -> str:
-    if isinstance(value, (str, int, float)):
-        shown = repr(value[:40]) if isinstance(value, str) else safe_str(value)[:40]
-        return f"{shown} (of type {type(value).__name__})"
-    if isinstance(value, ModuleType):
-        return f"the module {value.__name__}"
-    if isinstance(value, type):
-        return f"the class {value.__name__} (call it to build an instance)"
-    return type(value).__name__
-
-
-def _unpack(target: str, result: Any) -> dict[str, Any]:
-    if isinstance(result, Mapping):
-        keys = sorted((_shown(k) for k in result), key=str)  # keys of any type, sortable or not
-        unknown = [k for k in keys if k not in _RESULT_KEYS]
-        if unknown or "model" not in result:
-            raise SetupLoadError(
-                target,
-                f"the factory returned a mapping with keys {', '.join(keys) or '(none)'}; expected 'model' and "
-                f"optionally 'batch', 'optimizer'" + (f" (unknown: {', '.join(unknown)})" if unknown else ""),
-            )
-        parts = {k: result.get(k) for k in _RESULT_KEYS}
-    elif isinstance(result, tuple) and len(result) == 2:
-        parts = {"model": result[0], "batch": result[1], "optimizer": None}
-    else:
-        parts = {"model": result, "batch": None, "optimizer": None}
-    _validate(target, parts)
-    return parts
-
-
-def _validate(target: str, parts: dict[str, Any]) -> None:
-    """What the factory returned is a model instance, an optimizer, and a batch of real tensors."""
-    import torch
-
-    model, optimizer, batch = parts["model"], parts["optimizer"], parts["batch"]
-    if not isinstance(model, torch.nn.Module):
-        raise SetupLoadError(
-            target,
-            f"the factory returned {_describe(model)}; expected a torch model, (model, batch), "
-            "or a mapping with 'model' and optionally 'batch', 'optimizer'",
-        )
-    if optimizer is not None and not isinstance(getattr(optimizer, "param_groups", None), list):
-        raise SetupLoadError(
-            target, f"the factory returned {_describe(optimizer)} as 'optimizer'; expected a torch optimizer"
-        )
-    if any(t.is_meta for t in _tensors(batch)):
-        raise SetupLoadError(
-            target, "the factory's batch holds tensors on the meta device; the probe needs real data (or return no batch)"
-        )
-
-
-def _tensors(batch: Any, depth: int = 0) -> list[Any]:
-    import torch
-
-    if isinstance(batch, torch.Tensor):
-        return [batch]
-    if depth > 4:
-        return []
-    if isinstance(batch, Mapping):
-        return [t for v in batch.values() for t in _tensors(v, depth + 1)]
-    if isinstance(batch, (list, tuple)):
-        return [t for v in batch for t in _tensors(v, depth + 1)]
-    return []
-
-
 def _origin(func: Any) -> Location:
     try:
         file = inspect.getsourcefile(inspect.unwrap(func))
@@ -252,7 +174,7 @@ def load_factory(target: str, settings: Settings | None = None) -> Setup | None:
     if trainer is not None:  # a Trainer, or a mapping with 'trainer': its model, batch, optimizer, tokenizer
         setup = setup_from_trainer(target, trainer, origin)
     else:
-        setup = Setup(target=target, origin=origin, **_unpack(target, result))
+        setup = Setup(target=target, origin=origin, **unpack_result(target, result))
     from lora_lint.sources.base_model import trainable_note
 
     note = trainable_note(setup.model, target)

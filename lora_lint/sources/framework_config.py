@@ -61,9 +61,9 @@ def _without_base(setup: Setup, spec: FrameworkLora, why: str) -> Setup:
 
 
 def _on_base(setup: Setup, spec: FrameworkLora, folder: Path, local: bool, settings: Settings) -> Setup:
-    from lora_lint.sources.base_model import build_base_model, resolve_device, trainable_note
+    from lora_lint.sources.base_model import build_base_model, resolve_device
     from lora_lint.context import PeftRefusal
-    from lora_lint.sources.model_config import refused, wrap_lora
+    from lora_lint.sources.model_config import attach_wrapped, wrap_lora
 
     target, kwargs = setup.target, setup.lora_configs["default"]
     device = resolve_device(settings.device)
@@ -90,13 +90,7 @@ def _on_base(setup: Setup, spec: FrameworkLora, folder: Path, local: bool, setti
         # axolotl >= 0.17 builds peft's ParamWrapper (fused experts) without dropout instead of failing
         setup.notes.append(Note(f"{spec.framework} applies no lora_dropout to the fused expert parameters", target))
         wrapped = wrap_lora(target, base.model, {**built, "lora_dropout": 0.0}, file, meta=not base.weights)
-    if isinstance(wrapped, PeftRefusal):
-        return refused(setup, wrapped)
-    setup.model = wrapped
-    note = trainable_note(wrapped, target)
-    if note is not None:
-        setup.notes.append(note)
-    return setup
+    return attach_wrapped(setup, wrapped)
 
 
 @hookimpl

@@ -103,10 +103,15 @@ def load_model_config(
     if bits and not base.weights:
         setup.notes.append(Note(f"--load-in-{bits}bit ignored: {model_dir} has no weights to quantise", target))
     wrapped = wrap_lora(target, base.model, kwargs, file, meta=not base.weights)
+    return attach_wrapped(setup, wrapped)
+
+
+def attach_wrapped(setup: Setup, wrapped: Any) -> Setup:
+    """The setup holding peft's wrapped model (and the trainable count), or the refusal peft gave instead."""
     if isinstance(wrapped, PeftRefusal):
         return refused(setup, wrapped)
     setup.model = wrapped
-    note = trainable_note(wrapped, target)
+    note = trainable_note(wrapped, setup.target)
     if note is not None:
         setup.notes.append(note)
     return setup
