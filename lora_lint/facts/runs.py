@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lora_lint.facts.scale_fields import FieldChange, describe_change, field_changes, global_scale, scale_fields
+from lora_lint.wording import plural, verb
 
 if TYPE_CHECKING:
     from lora_lint.context import Setup
@@ -144,11 +145,11 @@ def _shape_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
     out: list[str] = []
     if changed:
         k = changed[0]
-        out.append(f"{len(changed)} tensor(s) changed shape (e.g. {k} {list(old[k])} -> {list(new[k])})")
+        out.append(f"{plural(len(changed), 'tensor')} changed shape (e.g. {k} {list(old[k])} -> {list(new[k])})")
     if missing:
-        out.append(f"{len(missing)} recorded tensor(s) are gone (e.g. {missing[0]})")
+        out.append(f"{plural(len(missing), 'recorded tensor')} {verb(len(missing), 'is')} gone (e.g. {missing[0]})")
     if added:
-        out.append(f"{len(added)} tensor(s) are new (e.g. {added[0]})")
+        out.append(f"{plural(len(added), 'tensor')} {verb(len(added), 'is')} new (e.g. {added[0]})")
     return out
 
 

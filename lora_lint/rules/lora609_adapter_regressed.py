@@ -9,6 +9,7 @@ from lora_lint.findings import Basis, Finding, Severity
 from lora_lint.hookspecs import RegisterRule
 from lora_lint.plugins import hookimpl
 from lora_lint.rules._base import Needs, Rule
+from lora_lint.wording import plural, verb
 
 if TYPE_CHECKING:
     from lora_lint.context import RuleContext
@@ -64,7 +65,7 @@ class AdapterRegressed(Rule):
             layers = [z.module for z in facts.zeroed]
             yield self.finding(
                 ctx,
-                f"{len(layers)} layer(s) of adapter {first.adapter!r} have lora_B all zero in {facts.stage} "
+                f"{plural(len(layers), 'layer')} of adapter {first.adapter!r} {verb(len(layers), 'has')} lora_B all zero in {facts.stage} "
                 f"although {facts.earlier} had trained them (e.g. {first.module}): the checkpoint lost their training",
                 adapter=first.adapter,
                 module=first.module,
