@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli.cli_processes import run_forked
+
 REPO = Path(__file__).resolve().parents[2]
 LORA_LINT = Path(sys.executable).with_name("lora-lint")
 #: Llama target names, the seed configuration of most tutorials
@@ -28,12 +30,18 @@ class Run:
         return self.err.splitlines()
 
 
-def run_cli(*args: str, cwd: Path = REPO, env: dict[str, str] | None = None, timeout: float = 300) -> Run:
-    """The installed console script, as a user runs it (no colour variables leaking in from CI)."""
+def run_cli(
+    *args: str, cwd: Path = REPO, env: dict[str, str] | None = None, timeout: float = 300, fresh: bool = False
+) -> Run:
+    """The installed console script, as a user runs it (no colour variables leaking in from CI), each run in
+    its own process; ``fresh`` starts the interpreter anew instead of forking one that has torch imported."""
     assert LORA_LINT.is_file(), f"{LORA_LINT} is not installed: pip install -e ."
-    environ = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")}
-    environ["HF_HUB_OFFLINE"] = "1"
-    environ.update(env or {})
+    base = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR", "PYTEST_CURRENT_TEST")}
+    base["HF_HUB_OFFLINE"] = "1"
+    environ = {**base, **(env or {})}
+    forked = None if fresh else run_forked(LORA_LINT, list(args), cwd, base, environ, timeout)
+    if forked is not None:
+        return Run(*forked)
     proc = subprocess.run(
         [str(LORA_LINT), *args], cwd=cwd, env=environ, capture_output=True, text=True, timeout=timeout, check=False
     )
