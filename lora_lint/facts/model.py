@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from lora_lint.distributed import global_shape
 from lora_lint.facts.lora_configs import config_from_kwargs, peft_supports_target_parameters
-from lora_lint.facts.update_rank import UpdateShape, update_shape
+from lora_lint.facts.update_rank import UpdateShape, layer_sizes, update_shape
 
 __all__ = ["ModelFacts", "collect_model_facts", "config_from_kwargs", "peft_supports_target_parameters"]
 
@@ -116,21 +116,6 @@ def _peft_root(model: Any) -> tuple[Any, Any, bool]:
     return model, model, False
 
 
-def _in_out(module: Any) -> tuple[int | None, int | None]:
-    # peft internal: _get_in_out_features knows Linear, Conv1D, Embedding, Conv and bnb layers.
-    try:
-        from peft.tuners.tuners_utils import _get_in_out_features
-
-        i, o = _get_in_out_features(module)
-        return i, o
-    except Exception:
-        # peft 0.17 has no _get_in_out_features; transformers' Conv1D keeps its sizes as nx (in) and nf (out)
-        i, o = getattr(module, "in_features", None), getattr(module, "out_features", None)
-        if i is None and o is None and isinstance(getattr(module, "nx", None), int):
-            return module.nx, getattr(module, "nf", None)
-        return i, o
-
-
 def adaptable_types() -> tuple[type, ...]:
     """Layer types LoRA can wrap (bitsandbytes layers subclass nn.Linear)."""
     import torch.nn as nn
@@ -191,7 +176,7 @@ def collect_model_facts(setup: Setup) -> ModelFacts:
 
         kinds = adaptable_types()
         for key, module, wrapped in walk_base(base):
-            i, o = _in_out(module) if isinstance(module, kinds) else (None, None)
+            i, o = layer_sizes(module) if isinstance(module, kinds) else (None, None)
             modules.append(
                 BaseModule(
                     key=key,

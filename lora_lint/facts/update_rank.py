@@ -42,3 +42,33 @@ def update_shape(module: Any, in_features: int | None, out_features: int | None)
     kernel = math.prod(kernel_size) if isinstance(kernel_size, tuple) else 1
     groups = getattr(module, "groups", 1)
     return UpdateShape(in_features, out_features, kernel, groups if isinstance(groups, int) else 1)
+
+
+def layer_sizes(module: Any) -> tuple[int | None, int | None]:
+    """(in, out) of a layer LoRA can wrap, as peft sizes its adapter; (None, None) when unknown."""
+    # peft internal: _get_in_out_features knows Linear, Conv1D, Embedding, Conv and bnb layers.
+    try:
+        from peft.tuners.tuners_utils import _get_in_out_features
+    except ImportError:
+        return _layer_sizes(module)
+    try:
+        i, o = _get_in_out_features(module)
+    except Exception:  # e.g. a MultiheadAttention with separate key/value sizes, which peft refuses
+        return None, None
+    return i, o
+
+
+def _layer_sizes(module: Any) -> tuple[int | None, int | None]:
+    """The sizes peft 0.17 (which has no ``_get_in_out_features``) gives each layer type it wraps."""
+    import torch.nn as nn
+
+    if isinstance(module, (nn.Conv1d, nn.Conv2d, nn.Conv3d)):
+        return module.in_channels, module.out_channels
+    if isinstance(module, nn.Embedding):
+        return module.num_embeddings, module.embedding_dim
+    if isinstance(module, nn.MultiheadAttention):
+        return module.embed_dim, 3 * module.embed_dim
+    i, o = getattr(module, "in_features", None), getattr(module, "out_features", None)
+    if i is None and o is None and isinstance(getattr(module, "nx", None), int):
+        return module.nx, getattr(module, "nf", None)  # transformers' Conv1D: nx (in) and nf (out)
+    return i, o

@@ -79,11 +79,12 @@ def _download(name: str, revision: str | None, at: str, how: str) -> ResolvedMod
 
 def closest_cached(name: str, n: int = 3) -> list[str]:
     """Model ids in the Hugging Face cache that look like ``name`` (for a typo), closest first."""
-    from huggingface_hub import scan_cache_dir
+    from huggingface_hub import constants, scan_cache_dir
     from huggingface_hub.errors import CacheNotFound
 
     try:
-        repos = [r.repo_id for r in scan_cache_dir().repos if r.repo_type == "model"]
+        # the cache huggingface_hub resolves from now (older releases bind scan_cache_dir's default at import)
+        repos = [r.repo_id for r in scan_cache_dir(constants.HF_HUB_CACHE).repos if r.repo_type == "model"]
     except (CacheNotFound, OSError, ValueError):
         return []
     by_lower = {r.lower(): r for r in repos}

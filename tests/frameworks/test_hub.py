@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from tests.versions import TRANSFORMERS_5
 
 from pathlib import Path
 
@@ -22,8 +21,6 @@ def test_a_local_folder_wins_over_the_cache(offline_hub: Path, tmp_path: Path) -
     assert resolve_model(str(tmp_path)).source == "folder"
 
 
-@pytest.mark.skipif(not TRANSFORMERS_5, reason="closest cached names are not yet found with the huggingface_hub "
-                    "the legacy row installs (a gap to close); tested on the current row")
 def test_a_typo_names_the_closest_cached_models(offline_hub: Path) -> None:
     resolved = resolve_model("mistralai/Mistral-7B-v01")
     assert resolved.folder is None and resolved.reason is not None

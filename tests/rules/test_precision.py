@@ -13,7 +13,6 @@ import torch
 from peft import LoraConfig, get_peft_model
 
 from lora_lint import Severity, lint
-from tests.versions import TRANSFORMERS_5
 from tests.rules.cases.lora106_moe_experts_untargeted import _config_route as moe_route
 from tests.rules.precision_models import attention, attention_batch, convs, convs_batch, resnet
 from tests.rules.runner import lint_target, only, run
@@ -82,8 +81,6 @@ def test_a_conv_kernel_counts_toward_the_rank_an_update_can_reach() -> None:
     assert not report.findings, report.format_findings()
 
 
-@pytest.mark.skipif(not TRANSFORMERS_5, reason="on the legacy row (peft 0.17) LORA302 stays quiet on a pointwise "
-                    "conv below the rank (a gap to close); asserted on the current row")
 def test_a_pointwise_conv_below_the_rank_is_reported_with_its_true_sizes() -> None:
     model = get_peft_model(convs(), LoraConfig(r=8, lora_alpha=8, target_modules=["point"]))
     (finding,) = only(run(model, "LORA302"), "LORA302")
@@ -174,8 +171,6 @@ def test_lora201_hint_applied_to_the_leak_lints_clean(unfreeze: str) -> None:
     assert not report.findings, (entries, report.format_findings())
 
 
-@pytest.mark.skipif(not TRANSFORMERS_5, reason="on the legacy row (peft 0.17) LORA302 stays quiet on a pointwise "
-                    "conv below the rank (a gap to close); asserted on the current row")
 def test_lora302_hint_applied_lints_clean() -> None:
     model = get_peft_model(convs(), LoraConfig(r=8, lora_alpha=8, target_modules=["point"]))
     (finding,) = only(run(model, "LORA302"), "LORA302")
