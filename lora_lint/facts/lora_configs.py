@@ -1,16 +1,9 @@
-"""peft's LoraConfig built from keyword arguments, and what the installed peft's LoraConfig supports."""
+"""peft's LoraConfig built from keyword arguments as written in a file or saved beside an adapter."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
-
-
-def peft_supports_target_parameters() -> bool:
-    """peft >= 0.17 lets LoRA wrap bare parameters (fused MoE experts) through ``target_parameters``."""
-    from peft import LoraConfig
-
-    return "target_parameters" in LoraConfig.__dataclass_fields__
 
 
 def config_from_kwargs(kwargs: Mapping[str, Any]) -> Any:

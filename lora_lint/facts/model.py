@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from lora_lint.distributed import global_shape
-from lora_lint.facts.lora_configs import config_from_kwargs, peft_supports_target_parameters
+from lora_lint.facts.lora_configs import config_from_kwargs
 from lora_lint.facts.update_rank import UpdateShape, layer_sizes, update_shape
 
-__all__ = ["ModelFacts", "collect_model_facts", "config_from_kwargs", "peft_supports_target_parameters"]
+__all__ = ["ModelFacts", "collect_model_facts", "config_from_kwargs"]
 
 if TYPE_CHECKING:
     from lora_lint.context import Setup

@@ -126,12 +126,8 @@ def _experts_meant(targets: object, model_type: str | None) -> bool:
 
 
 def _hint(suggested: list[str]) -> str:
-    from lora_lint.facts.model import peft_supports_target_parameters
-
-    fix = f"Add target_parameters={suggested!r} to train the experts"
-    if not peft_supports_target_parameters():
-        fix += " (needs peft >= 0.17; this peft has no target_parameters)"
-    return fix + ", or ignore LORA106 if an adapter without experts is intended."
+    # every supported peft (>= 0.17.1) has target_parameters
+    return f"Add target_parameters={suggested!r} to train the experts, or ignore LORA106 if an adapter without experts is intended."
 
 
 @hookimpl
