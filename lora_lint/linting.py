@@ -172,9 +172,12 @@ def relative_paths(report: Report, root: Path) -> Report:
     from lora_lint.reporters._base import display_path
 
     fixed = []
+    shown: dict[str, str] = {}  # resolved once per file: 10,000 findings often name one file
     for f in report.findings:
         file = f.location.file
         if file and Path(file).is_absolute():
-            f = dataclasses.replace(f, location=dataclasses.replace(f.location, file=display_path(file, root)))
+            if file not in shown:
+                shown[file] = display_path(file, root)
+            f = dataclasses.replace(f, location=dataclasses.replace(f.location, file=shown[file]))
         fixed.append(f)
     return dataclasses.replace(report, findings=tuple(fixed))

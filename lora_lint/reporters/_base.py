@@ -45,9 +45,11 @@ class Reporter:
         self.color = use_color(stream) if color is None else color
         self.findings: list[Finding] = []
         self.meta = ReportMeta(version="")
+        self._shown: dict[str, str] = {}
 
     def start(self, meta: ReportMeta) -> None:
         self.meta = meta
+        self._shown = {}
 
     def add(self, finding: Finding) -> None:
         self.findings.append(finding)
@@ -66,8 +68,10 @@ class Reporter:
         return click.style(text, **styles)
 
     def path(self, file: str) -> str:
-        """``file`` relative to the root when it lies inside it, with forward slashes."""
-        return display_path(file, self.meta.root)
+        """``file`` relative to the root when it lies inside it, with forward slashes (resolved once per file)."""
+        if file not in self._shown:
+            self._shown[file] = display_path(file, self.meta.root)
+        return self._shown[file]
 
 
 def use_color(stream: IO[str]) -> bool:

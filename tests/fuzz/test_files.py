@@ -112,3 +112,24 @@ def test_tensors_without_lora_names_are_not_a_clean_adapter(tmp_path: Path) -> N
 def test_a_config_that_targets_nothing_is_not_silently_clean(tmp_path: Path) -> None:
     folder = write_adapter(tmp_path / "adapter", config={**ADAPTER_CONFIG, "target_modules": {}})
     assert_refused(cli("check", str(folder)), "target_modules")
+
+
+def test_ten_thousand_target_modules_take_linear_time(tmp_path: Path) -> None:
+    """peft's minimal-suffix search over target_modules is quadratic; lora-lint hands peft only the entries
+    that can match, so 10,000 entries (4,000 took 9 s before) finish well inside the bound."""
+    write(tmp_path / "model" / "config.json", json.dumps(MODEL))
+    targets = ["q_proj", "v_proj"] + [f"proj_{i}" for i in range(10_000)]
+    lora = write(tmp_path / "lora.json", json.dumps({"r": 4, "lora_alpha": 8, "target_modules": targets}))
+    answer = cli("check", "--model", str(tmp_path / "model"), "--lora-config", str(lora), "--format", "json")
+    assert answer.rc == 1, (answer.rc, answer.err[-500:])
+    assert answer.seconds < 20, answer.seconds  # about 6 s on a busy two-core machine; quadratic took ~60 s
+    findings = json.loads(answer.out)["findings"]
+    unmatched = {f["location"]["setting"] for f in findings if f["code"] == "LORA101"}
+    assert len(unmatched) == 10_000, len(unmatched)  # every entry that matches nothing is still reported
+    assert not any("q_proj" in s for s in unmatched)
+
+
+def test_target_modules_over_the_bound_are_refused_quickly(tmp_path: Path) -> None:
+    write(tmp_path / "model" / "config.json", json.dumps(MODEL))
+    folder = write_adapter(tmp_path / "adapter", config={**ADAPTER_CONFIG, "target_modules": [f"m{i}" for i in range(300_000)]})
+    assert_refused(cli("check", str(folder), "--model", str(tmp_path / "model")), "target_modules", "300,000 entries", budget=10)
