@@ -67,10 +67,11 @@ def weights_file(folder: Path) -> Path | None:
 
 
 def validate_weights(path: Path) -> None:
-    from lora_lint.facts.tensors import check_safetensors, check_torch_bin
+    from lora_lint.facts.tensor_validation import check_adapter_dtypes, check_safetensors, check_torch_bin
 
     if path.suffix == ".safetensors":
         check_safetensors(path)
+        check_adapter_dtypes(path)
     else:
         check_torch_bin(path)
 
