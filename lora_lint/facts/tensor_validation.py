@@ -51,14 +51,17 @@ def check_adapter_dtypes(path: Path) -> None:
         for key in handle.keys():
             dtype = str(handle.get_slice(key).get_dtype())
             if dtype in UNREADABLE_DTYPES:
-                raise SetupLoadError(str(path), f"tensor {key!r} is stored as {dtype} ({UNREADABLE_DTYPES[dtype]}); {RESAVE}")
+                why = UNREADABLE_DTYPES[dtype]
+                raise SetupLoadError(str(path), f"tensor {key!r} is stored as {dtype} ({why}); {RESAVE}")
 
 
 def check_bin_tensors(path: Path, loaded: object) -> dict[str, Any]:
     """The state dict torch.load gave, or a SetupLoadError naming the first tensor without readable values."""
     import torch
 
-    if not isinstance(loaded, dict) or not all(isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in loaded.items()):
+    if not isinstance(loaded, dict) or not all(isinstance(k, str) for k in loaded):
+        raise SetupLoadError(str(path), "expected a dict of tensors (a state dict)")
+    if not all(isinstance(v, torch.Tensor) for v in loaded.values()):
         raise SetupLoadError(str(path), "expected a dict of tensors (a state dict)")
     for key, tensor in loaded.items():
         why = _bin_tensor_problem(tensor)

@@ -54,7 +54,8 @@ FORMATS = ["text", "json", "json-lines", "sarif", "github", "gitlab", "junit"]
 def test_a_finding_in_a_folder_named_with_a_bad_byte(fmt: str, tmp_path: Path) -> None:
     import numpy as np
 
-    folder = write_adapter(undecodable(tmp_path, b"ad\xffapter"), tensors={"model.layers.0.mlp.weight": np.ones((4, 4), np.float32)})
+    not_lora = {"model.layers.0.mlp.weight": np.ones((4, 4), np.float32)}  # LORA604: a finding to report
+    folder = write_adapter(undecodable(tmp_path, b"ad\xffapter"), tensors=not_lora)
     answer = cli("check", str(folder), "--format", fmt)
     assert answer.rc == 1, (answer.rc, answer.err)
     answer.out.encode("utf-8")  # what a UTF-8 stdout takes: no lone surrogate left
@@ -85,7 +86,8 @@ def test_a_refusal_names_the_folder_as_text(tmp_path: Path) -> None:
 def test_report_written_to_a_file_is_utf8(tmp_path: Path) -> None:
     import numpy as np
 
-    folder = write_adapter(undecodable(tmp_path, b"ad\xffapter"), tensors={"model.layers.0.mlp.weight": np.ones((4, 4), np.float32)})
+    not_lora = {"model.layers.0.mlp.weight": np.ones((4, 4), np.float32)}  # LORA604: a finding to report
+    folder = write_adapter(undecodable(tmp_path, b"ad\xffapter"), tensors=not_lora)
     out = tmp_path / "report.sarif"
     answer = cli("check", str(folder), "--format", "sarif", "-o", str(out))
     assert answer.rc == 1, answer.err

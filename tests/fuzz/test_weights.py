@@ -109,7 +109,8 @@ def write_safetensors(path: Path, dtype_of: Callable[[str], str]) -> None:
         else:
             data = bytes(range(1, 256)) * 8
             data = data[: math.ceil(math.prod(value.shape) * BITS[dtype] / 8)]  # type: ignore[attr-defined]
-        header[key] = {"dtype": dtype, "shape": list(value.shape), "data_offsets": [offset, offset + len(data)]}  # type: ignore[attr-defined]
+        shape = list(value.shape)  # type: ignore[attr-defined]
+        header[key] = {"dtype": dtype, "shape": shape, "data_offsets": [offset, offset + len(data)]}
         blobs.append(data)
         offset += len(data)
     text = json.dumps(header).encode()
