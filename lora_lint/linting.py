@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import stat
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -158,8 +159,10 @@ def unrecognised(target: str) -> str:
     """What to tell the user when no loader claims ``target``."""
     from lora_lint.sources.factory import parse_factory
 
-    if parse_factory(target) is None and not _SCHEME_RE.match(target) and not Path(target).exists():
-        return f"{target}: no such file or folder"
+    if parse_factory(target) is None and not _SCHEME_RE.match(target):
+        why = _not_loadable(Path(target))
+        if why is not None:
+            return f"{target}: {why}"
     return (
         f"{target}: not a factory (file.py:func or package.module:func), "
         "an adapter folder (adapter_config.json), a run folder (checkpoint-*/) "
@@ -167,14 +170,30 @@ def unrecognised(target: str) -> str:
     )
 
 
+def _not_loadable(path: Path) -> str | None:
+    """Why no loader could read ``path`` as a file or folder: missing, a file in the way, a FIFO."""
+    from lora_lint.sources.file_reading import file_in_the_way, not_regular
+
+    try:
+        mode = path.stat().st_mode
+    except NotADirectoryError:
+        return f"no such file or folder ({file_in_the_way(path)} is a file, not a folder)"
+    except OSError:
+        return "no such file or folder"
+    return None if stat.S_ISDIR(mode) else not_regular(mode)
+
+
 def relative_paths(report: Report, root: Path) -> Report:
     """Findings that name a file under ``root`` by absolute path name it relative to ``root``."""
     from lora_lint.reporters._base import display_path
 
     fixed = []
+    shown: dict[str, str] = {}  # resolved once per file: 10,000 findings often name one file
     for f in report.findings:
         file = f.location.file
         if file and Path(file).is_absolute():
-            f = dataclasses.replace(f, location=dataclasses.replace(f.location, file=display_path(file, root)))
+            if file not in shown:
+                shown[file] = display_path(file, root)
+            f = dataclasses.replace(f, location=dataclasses.replace(f.location, file=shown[file]))
         fixed.append(f)
     return dataclasses.replace(report, findings=tuple(fixed))

@@ -19,7 +19,9 @@ USAGE_EXIT = 2
 
 
 def _fail(prog: str, message: str, code: int = USAGE_EXIT) -> None:
-    line = " ".join(str(message).split())  # one line, whatever the message held
+    from lora_lint.reporters._printable import printable
+
+    line = printable(" ".join(str(message).split()))  # one line, whatever the message held; no byte that is not UTF-8
     click.echo(f"{prog}: error: {line}", err=True)
     sys.exit(code)
 

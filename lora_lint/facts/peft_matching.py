@@ -32,6 +32,20 @@ def matches(config: Any, keys: Iterable[str]) -> tuple[str, ...]:
     return tuple(found)
 
 
+def name_suffixes(keys: Iterable[str]) -> frozenset[str]:
+    """Every dotted suffix of every module name (``a.b.c`` gives ``c``, ``b.c`` and ``a.b.c``).
+
+    A list entry matches a module when it is the whole name or a ``"." + entry`` suffix of it
+    (peft's ``check_target_module_exists``), so an entry outside this set matches nothing: a
+    test in constant time, where asking peft costs one call per module.
+    """
+    out: set[str] = set()
+    for key in keys:
+        parts = key.split(".")
+        out.update(".".join(parts[i:]) for i in range(len(parts)))
+    return frozenset(out)
+
+
 def name_only(config: Any, target_modules: Any) -> Any:
     return cfg_with(
         config,

@@ -15,6 +15,7 @@ from lora_lint.facts.peft_matching import (
     layer_matches,
     matches,
     name_only,
+    name_suffixes,
     parameter_matches,
     pattern_matches,
     saved_matches,
@@ -136,12 +137,14 @@ def _one_adapter(facts: ModelFacts, adapter: str, config: Any) -> TargetingFacts
             add("target_modules", user_targets, matches(name_only(config, user_targets), keys), as_string=True)
             effective = cfg_with(config, target_modules=user_targets)
     elif user_targets:
+        suffixes = name_suffixes(keys)  # 10,000 entries: only those that can match are put to peft
         for entry in user_targets:
             if entry in conv.renamed:
                 hits = parameter_matches(conv.renamed[entry], param_keys)
                 entries.append(EntryMatch("target_modules", entry, hits, hits, from_default, converted_to=conv.renamed[entry]))
                 continue
-            add("target_modules", entry, matches(name_only(config, {entry}), keys), from_default)
+            hits = matches(name_only(config, {entry}), keys) if entry in suffixes else ()
+            add("target_modules", entry, hits, from_default)
         effective = cfg_with(config, target_modules=set(user_targets))
     if conv.config is not config:
         effective = cfg_with(config, target_modules=conv.config.target_modules)

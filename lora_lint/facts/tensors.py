@@ -19,6 +19,7 @@ from typing import Any
 from lora_lint.errors import SetupLoadError
 
 # re-exported: loaders validate files through this module's names
+from lora_lint.facts.tensor_validation import UNREADABLE_DTYPES, check_bin_tensors
 from lora_lint.facts.tensor_validation import check_safetensors as check_safetensors
 from lora_lint.facts.tensor_validation import check_torch_bin as check_torch_bin
 
@@ -29,7 +30,7 @@ CHUNK_BYTES = 4 * 2**20
 _STORED = {
     "F64": "<f8", "F32": "<f4", "F16": "<f2", "BF16": "<u2", "I64": "<i8", "I32": "<i4", "I16": "<i2",
     "I8": "i1", "U64": "<u8", "U32": "<u4", "U16": "<u2", "U8": "u1", "BOOL": "?",
-    "F8_E4M3": "u1", "F8_E5M2": "u1",
+    "F8_E4M3": "u1", "F8_E5M2": "u1", "F8_E4M3FNUZ": "u1", "F8_E5M2FNUZ": "u1",
 }  # fmt: skip
 
 
@@ -66,22 +67,23 @@ class TensorFile:
     def _bin_dict(self) -> dict[str, Any]:
         if self._bin is None:
             import pickle
+            import warnings
 
             import torch
 
             try:
-                try:
-                    loaded = torch.load(self.path, map_location="cpu", weights_only=True, mmap=True)
-                except RuntimeError as exc:
-                    if "mmap" not in str(exc):
-                        raise
-                    loaded = torch.load(self.path, map_location="cpu", weights_only=True)
+                with warnings.catch_warnings():  # torch's TypedStorage deprecation for old or quantized files
+                    warnings.simplefilter("ignore")
+                    try:
+                        loaded = torch.load(self.path, map_location="cpu", weights_only=True, mmap=True)
+                    except RuntimeError as exc:
+                        if "mmap" not in str(exc):
+                            raise
+                        loaded = torch.load(self.path, map_location="cpu", weights_only=True)
             except (RuntimeError, EOFError, OSError, pickle.UnpicklingError, ValueError) as exc:
                 first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
                 raise SetupLoadError(str(self.path), f"cannot load it with torch.load(weights_only=True): {first}") from None
-            if not isinstance(loaded, dict) or not all(isinstance(v, torch.Tensor) for v in loaded.values()):
-                raise SetupLoadError(str(self.path), "expected a dict of tensors (a state dict)")
-            self._bin = loaded
+            self._bin = check_bin_tensors(self.path, loaded)
         return self._bin
 
     def close(self) -> None:
@@ -121,6 +123,7 @@ class TensorFile:
         rows, cols = _as_2d(self.shape(key))
         if rows * cols == 0:  # [2**50, 0] holds nothing: no blocks, not 2**28 empty ones
             return
+        self._require_readable(key)
         item = self._item_size(key)
         if axis == 0:
             step = max(1, CHUNK_BYTES // max(cols * item, 1))
@@ -136,9 +139,20 @@ class TensorFile:
         rows, cols = _as_2d(self.shape(key))
         if rows * cols == 0:  # zero elements: no bytes, whatever the declared dimensions
             return
+        self._require_readable(key)
         step = max(1, CHUNK_BYTES // max(cols * self._item_size(key), 1))
         for start in range(0, rows, step):
             yield self._rows(key, start, min(start + step, rows), raw=True)
+
+    def values_readable(self, key: str) -> bool:
+        """Whether the tensor's elements are whole bytes read as numbers (not F4, F6, E8M0 or complex)."""
+        return not self.is_safetensors or self.dtype(key) in _STORED
+
+    def _require_readable(self, key: str) -> None:
+        if not self.values_readable(key):
+            dtype = self.dtype(key)
+            why = UNREADABLE_DTYPES.get(dtype, "a dtype lora-lint does not know")
+            raise SetupLoadError(str(self.path), f"tensor {key!r} is stored as {dtype} ({why}); its values cannot be read")
 
     def _item_size(self, key: str) -> int:
         if self.is_safetensors:

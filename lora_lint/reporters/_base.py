@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -45,9 +46,11 @@ class Reporter:
         self.color = use_color(stream) if color is None else color
         self.findings: list[Finding] = []
         self.meta = ReportMeta(version="")
+        self._shown: dict[str, str] = {}
 
     def start(self, meta: ReportMeta) -> None:
         self.meta = meta
+        self._shown = {}
 
     def add(self, finding: Finding) -> None:
         self.findings.append(finding)
@@ -66,8 +69,10 @@ class Reporter:
         return click.style(text, **styles)
 
     def path(self, file: str) -> str:
-        """``file`` relative to the root when it lies inside it, with forward slashes."""
-        return display_path(file, self.meta.root)
+        """``file`` relative to the root when it lies inside it, with forward slashes (resolved once per file)."""
+        if file not in self._shown:
+            self._shown[file] = display_path(file, self.meta.root)
+        return self._shown[file]
 
 
 def use_color(stream: IO[str]) -> bool:
@@ -92,7 +97,11 @@ def display_path(file: str, root: Path) -> str:
 
 def render(reporter: Reporter, report: Report, meta: ReportMeta) -> None:
     """Run one reporter's whole lifecycle over a report, its hints spelled for the command line."""
-    report = command_line_wording(report)
+    from lora_lint.reporters._printable import printable_value
+
+    # names holding bytes that are not UTF-8 escaped first, so JSON, SARIF and XML stay valid
+    report = printable_value(command_line_wording(report))
+    meta = dataclasses.replace(meta, targets=printable_value(meta.targets))
     reporter.start(meta)
     for finding in report.findings:
         reporter.add(finding)
@@ -101,8 +110,6 @@ def render(reporter: Reporter, report: Report, meta: ReportMeta) -> None:
 
 def command_line_wording(report: Report) -> Report:
     """Hints and notes as a ``lora-lint check`` user types them (``--intent inference``, not ``intent="inference"``)."""
-    import dataclasses
-
     from lora_lint.wording import for_command_line
 
     findings = tuple(

@@ -6,6 +6,7 @@ import hashlib
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 from lora_lint.findings import Finding, Severity
 from lora_lint.hookspecs import RegisterReporter
@@ -118,7 +119,7 @@ class SarifReporter(Reporter):
         shown = self.path(file)
         if Path(shown).is_absolute():  # outside the root: an absolute file URI, no base id
             return {"uri": Path(shown).as_uri()}
-        return {"uri": shown, "uriBaseId": ROOT_ID}
+        return {"uri": quote(shown), "uriBaseId": ROOT_ID}  # a space or a backslash percent-encoded, as in a URI
 
 
 def fingerprint(finding: Finding) -> str:

@@ -60,17 +60,22 @@ def read_adapter_config(folder: Path) -> dict[str, Any]:
 
 def weights_file(folder: Path) -> Path | None:
     """peft prefers safetensors when both exist (load_peft_weights)."""
+    from lora_lint.sources.file_reading import named
+
     for name in (SAFETENSORS_NAME, BIN_NAME):
-        if (folder / name).is_file():
+        if named(folder / name):  # a FIFO or unreadable file is refused by name when validated, not skipped
             return folder / name
     return None
 
 
 def validate_weights(path: Path) -> None:
-    from lora_lint.facts.tensors import check_safetensors, check_torch_bin
+    from lora_lint.facts.tensor_validation import check_adapter_dtypes, check_safetensors, check_torch_bin
+    from lora_lint.sources.file_reading import require_regular_file
 
+    require_regular_file(path)  # before any open: opening a FIFO waits for a writer forever
     if path.suffix == ".safetensors":
         check_safetensors(path)
+        check_adapter_dtypes(path)
     else:
         check_torch_bin(path)
 
@@ -81,8 +86,10 @@ def adapter_folders(folder: Path) -> dict[str, Path]:
     The ``default`` adapter sits in the folder itself, every other one in a subfolder named after it
     (peft ``PeftModel.save_pretrained``); a lone subfolder (e.g. ``adapter/``) is also found.
     """
+    from lora_lint.sources.file_reading import named
+
     found: dict[str, Path] = {}
-    if (folder / CONFIG_NAME).is_file():
+    if named(folder / CONFIG_NAME):  # whatever it is: read_adapter_config says why it cannot be read
         found["default"] = folder
     try:
         children = sorted(p for p in folder.iterdir() if p.is_dir())
@@ -91,7 +98,7 @@ def adapter_folders(folder: Path) -> dict[str, Path]:
     for child in children:
         if CHECKPOINT_RE.match(child.name) or child.name.startswith("."):
             continue
-        if (child / CONFIG_NAME).is_file():
+        if named(child / CONFIG_NAME):
             found.setdefault(child.name, child)
     return found
 

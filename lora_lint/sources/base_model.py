@@ -38,10 +38,11 @@ def has_weights(folder: Path) -> bool:
 def read_model_config(folder: Path) -> dict[str, Any]:
     if not folder.is_dir():
         raise SetupLoadError(str(folder), "no such folder" if not folder.exists() else "not a folder")
+    from lora_lint.sources.file_reading import named, parse_json, read_config_text
+
     path = folder / "config.json"
-    if not path.is_file():
+    if not named(path):  # a FIFO or an unreadable config.json is there: read_config_text says what it is
         raise SetupLoadError(str(folder), "no config.json in the model folder")
-    from lora_lint.sources.file_reading import parse_json, read_config_text
     from lora_lint.sources.model_fields import check_model_fields
 
     data = parse_json(read_config_text(path), path)

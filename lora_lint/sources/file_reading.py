@@ -7,6 +7,7 @@ YAML is parsed with ``yaml.safe_load``: a ``!!python/object`` tag is refused, ne
 
 from __future__ import annotations
 
+import os
 import stat
 from pathlib import Path
 from typing import Any
@@ -17,17 +18,54 @@ from lora_lint.errors import SetupLoadError
 MAX_CONFIG_BYTES = 64 * 2**20
 
 
-def read_config_text(path: Path) -> str:
-    """The file's text, or a SetupLoadError naming what stopped the read."""
+def named(path: Path) -> bool:
+    """Whether anything at all has this name (a file, a FIFO, a folder, a link even if broken).
+
+    Finding a file by name is kept apart from reading it, so a FIFO, a folder or a broken link
+    named ``config.json`` is reported as what it is, never as "no config.json".
+    """
+    return os.path.lexists(path)
+
+
+def not_regular(mode: int) -> str | None:
+    """Why a file of this mode is not read (a FIFO would block the read forever), or None for a regular file."""
+    if stat.S_ISREG(mode):
+        return None
+    kind = "a FIFO" if stat.S_ISFIFO(mode) else "a folder" if stat.S_ISDIR(mode) else "a special file"
+    return f"not a regular file ({kind})"
+
+
+def require_regular_file(path: Path) -> os.stat_result:
+    """The file's status, or a SetupLoadError saying why it cannot be read as a file."""
     try:
         info = path.stat()
     except FileNotFoundError:
-        raise SetupLoadError(str(path), "no such file") from None
+        broken = " (a broken symbolic link)" if path.is_symlink() else ""
+        raise SetupLoadError(str(path), f"no such file{broken}") from None
+    except NotADirectoryError:
+        raise SetupLoadError(str(path), f"cannot read it: {file_in_the_way(path)} is a file, not a folder") from None
+    except PermissionError:
+        raise SetupLoadError(str(path), "permission denied (the file cannot be read)") from None
     except OSError as exc:
         raise SetupLoadError(str(path), f"cannot read it: {exc.strerror or exc}") from None
-    if not stat.S_ISREG(info.st_mode):
-        kind = "a FIFO" if stat.S_ISFIFO(info.st_mode) else "a folder" if stat.S_ISDIR(info.st_mode) else "a special file"
-        raise SetupLoadError(str(path), f"not a regular file ({kind})")
+    why = not_regular(info.st_mode)
+    if why is not None:
+        raise SetupLoadError(str(path), why)
+    return info
+
+
+def file_in_the_way(path: Path) -> str:
+    """The first part of ``path`` (links followed) that is a file where a folder should be."""
+    real = Path(os.path.realpath(path))
+    for parent in reversed(real.parents):
+        if parent.exists() and not parent.is_dir():
+            return str(parent)
+    return str(real.parent)
+
+
+def read_config_text(path: Path) -> str:
+    """The file's text, or a SetupLoadError naming what stopped the read."""
+    info = require_regular_file(path)
     if info.st_size > MAX_CONFIG_BYTES:
         raise SetupLoadError(str(path), f"{info.st_size:,} bytes; a config file over {MAX_CONFIG_BYTES:,} bytes is refused")
     try:

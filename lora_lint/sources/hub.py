@@ -40,7 +40,7 @@ def resolve_model(name: str, revision: str | None = None) -> ResolvedModel:
     if path.is_dir():
         return ResolvedModel(name, path, "folder")
     if not looks_like_hub_id(name):
-        return ResolvedModel(name, None, reason=f"{name}: no such folder (and not a hub id)")
+        return ResolvedModel(name, None, reason=f"{name}: {_not_a_folder(path)}")
     from huggingface_hub import constants, try_to_load_from_cache
 
     at = f" at revision {revision}" if revision else ""
@@ -99,3 +99,16 @@ def model_option_folder(name: str) -> str:
     if resolved.folder is None:
         raise UsageError(f"--model {resolved.reason}")
     return str(resolved.folder)
+
+
+def _not_a_folder(path: Path) -> str:
+    """Why a --model path that is no hub id names no folder: missing, a file, or a file in its way."""
+    from lora_lint.sources.file_reading import file_in_the_way
+
+    try:
+        path.stat()
+    except NotADirectoryError:
+        return f"no such folder ({file_in_the_way(path)} is a file, not a folder)"
+    except OSError:
+        return "no such folder (and not a hub id)"
+    return "a file, not a model folder (give the folder that holds config.json)"

@@ -133,6 +133,9 @@ def wrap_lora(target: str, model: Any, kwargs: dict[str, Any], file: Path, *, me
         config = config_from_kwargs(kwargs)
     except (TypeError, ValueError) as exc:  # LoraConfig's own validation
         raise SetupLoadError(str(file), f"LoraConfig rejects it: {' '.join(str(exc).split())}") from None
+    from lora_lint.sources.target_pruning import pruned_targets
+
+    config = pruned_targets(config, model)  # a 10,000-entry list: peft's suffix search is quadratic in it
     try:
         return get_peft_model(model, config, low_cpu_mem_usage=True) if meta else get_peft_model(model, config)
     except (ValueError, TypeError) as exc:  # peft's checks while building the layers (TypeError: r/alpha None)

@@ -112,3 +112,81 @@ def test_tensors_without_lora_names_are_not_a_clean_adapter(tmp_path: Path) -> N
 def test_a_config_that_targets_nothing_is_not_silently_clean(tmp_path: Path) -> None:
     folder = write_adapter(tmp_path / "adapter", config={**ADAPTER_CONFIG, "target_modules": {}})
     assert_refused(cli("check", str(folder)), "target_modules")
+
+
+@pytest.mark.parametrize("name", ["adapter_model.safetensors", "adapter_model.bin", "adapter_config.json"])
+def test_a_fifo_in_an_adapter_folder_is_not_a_regular_file(name: str, tmp_path: Path) -> None:
+    folder = write_adapter(tmp_path / "adapter")
+    (folder / "adapter_model.safetensors").unlink()
+    if name != "adapter_model.bin":
+        (folder / name).unlink(missing_ok=True)
+    os.mkfifo(folder / name)  # opening it would wait for a writer forever
+    if name == "adapter_config.json":
+        from safetensors.numpy import save_file
+
+        save_file(lora_tensors(), str(folder / "adapter_model.safetensors"))  # type: ignore[arg-type]
+    for target in (folder, folder / name):
+        assert_refused(cli("check", str(target)), name, "not a regular file (a FIFO)", budget=10)
+
+
+def test_a_fifo_as_the_model_config_is_not_missing(tmp_path: Path) -> None:
+    (tmp_path / "model").mkdir()
+    os.mkfifo(tmp_path / "model" / "config.json")
+    folder = write_adapter(tmp_path / "adapter")
+    answer = cli("check", str(folder), "--model", str(tmp_path / "model"))
+    line = assert_refused(answer, "config.json", "not a regular file (a FIFO)", budget=10)
+    assert "no config.json" not in line
+
+
+def test_a_config_json_behind_a_file_says_what_is_in_the_way(tmp_path: Path) -> None:
+    """A link through a file (NotADirectoryError): not "malformed JSON", not "no config.json"."""
+    in_the_way = write(tmp_path / "notes.txt", "a file")
+    (tmp_path / "model").mkdir()
+    (tmp_path / "model" / "config.json").symlink_to(in_the_way / "config.json")
+    lora = write(tmp_path / "lora.json", json.dumps({"r": 4, "target_modules": ["q_proj"]}))
+    answer = cli("check", "--model", str(tmp_path / "model"), "--lora-config", str(lora))
+    line = assert_refused(answer, "config.json", f"{in_the_way} is a file, not a folder")
+    assert "malformed" not in line and "no config.json" not in line
+    folder = write_adapter(tmp_path / "adapter")
+    (folder / "adapter_config.json").unlink()
+    (folder / "adapter_config.json").symlink_to(in_the_way / "adapter_config.json")
+    line = assert_refused(cli("check", str(folder)), "adapter_config.json", "is a file, not a folder")
+    assert "malformed" not in line and "not a factory" not in line
+    assert_refused(cli("check", str(in_the_way / "adapter")), "notes.txt is a file, not a folder")
+    assert_refused(cli("check", str(folder), "--model", str(in_the_way / "model")), "notes.txt is a file, not a folder")
+
+
+def test_a_broken_link_as_config_json_is_named_so(tmp_path: Path) -> None:
+    (tmp_path / "model").mkdir()
+    (tmp_path / "model" / "config.json").symlink_to(tmp_path / "gone.json")
+    folder = write_adapter(tmp_path / "adapter")
+    assert_refused(cli("check", str(folder), "--model", str(tmp_path / "model")), "config.json", "broken symbolic link")
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads every file, so chmod cannot deny the read")
+def test_permission_denied_on_adapter_config_is_not_malformed(tmp_path: Path) -> None:
+    folder = write_adapter(tmp_path / "adapter")
+    (folder / "adapter_config.json").chmod(0)
+    line = assert_refused(cli("check", str(folder)), "adapter_config.json", "permission denied")
+    assert "malformed" not in line
+
+
+def test_ten_thousand_target_modules_take_linear_time(tmp_path: Path) -> None:
+    """peft's minimal-suffix search over target_modules is quadratic; lora-lint hands peft only the entries
+    that can match, so 10,000 entries (4,000 took 9 s before) finish well inside the bound."""
+    write(tmp_path / "model" / "config.json", json.dumps(MODEL))
+    targets = ["q_proj", "v_proj"] + [f"proj_{i}" for i in range(10_000)]
+    lora = write(tmp_path / "lora.json", json.dumps({"r": 4, "lora_alpha": 8, "target_modules": targets}))
+    answer = cli("check", "--model", str(tmp_path / "model"), "--lora-config", str(lora), "--format", "json")
+    assert answer.rc == 1, (answer.rc, answer.err[-500:])
+    assert answer.seconds < 20, answer.seconds  # about 6 s on a busy two-core machine; quadratic took ~60 s
+    findings = json.loads(answer.out)["findings"]
+    unmatched = {f["location"]["setting"] for f in findings if f["code"] == "LORA101"}
+    assert len(unmatched) == 10_000, len(unmatched)  # every entry that matches nothing is still reported
+    assert not any("q_proj" in s for s in unmatched)
+
+
+def test_target_modules_over_the_bound_are_refused_quickly(tmp_path: Path) -> None:
+    write(tmp_path / "model" / "config.json", json.dumps(MODEL))
+    folder = write_adapter(tmp_path / "adapter", config={**ADAPTER_CONFIG, "target_modules": [f"m{i}" for i in range(300_000)]})
+    assert_refused(cli("check", str(folder), "--model", str(tmp_path / "model")), "target_modules", "300,000 entries", budget=10)
