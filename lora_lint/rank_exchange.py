@@ -90,7 +90,7 @@ def exchange(value: T) -> list[T]:
 def _wait_for(ch: _Channel, keys: list[str]) -> None:
     limit = timeout()
     deadline = time.monotonic() + limit
-    pause = 0.001
+    pause = 0.0005
     while True:
         try:
             if ch.store.check(keys):
@@ -112,7 +112,7 @@ def _wait_for(ch: _Channel, keys: list[str]) -> None:
             _post(ch, message)
             raise RankFailed(message)
         time.sleep(pause)
-        pause = min(pause * 2, 0.05)
+        pause = min(pause * 2, 0.01)
 
 
 def _posted_failure(ch: _Channel) -> str | None:
