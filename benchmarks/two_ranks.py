@@ -10,7 +10,7 @@ growth, as in figure 1). The job's time is its slowest rank's; memory is compare
 - lint: ``lora_lint.lint(ddp_model, batch=batch)`` on every rank: facts and probe combined across ranks,
   one report of the whole job on each.
 
-Targets (the multi-process issue): lint <= 1.3x the step in time, and no rank's peak memory above 1.1x its
+Targets: lint <= 1.3x the step in time, and no rank's peak memory above 1.1x its
 own training-step peak. The one-process lint is shown beside it for what the second process costs.
 """
 
