@@ -32,19 +32,25 @@ def lint(
     left as it was), or a prepared :class:`~lora_lint.context.Setup`. Keyword arguments given override ``settings``; left at
     ``None`` they keep its value (by default the probe runs and the intent is ``"training"``).
 
+    Inside an initialised process group (every rank calls it, as with any collective), each rank gets
+    the report of the whole job, so every rank decides alike; an error on one rank raises ``RankFailed``
+    on the others.
+
     Example::
 
         report = lora_lint.lint(peft_model, select=["LORA1", "LORA2"])
         report.assert_clean()
     """
     from lora_lint.linting import Linter
+    from lora_lint.rank_exchange import failures_shared
 
-    base = settings or Settings()
-    effective = base.merged(
-        select=select, ignore=ignore, extend_select=extend_select, probe=probe, intent=intent, device=device
-    )
-    setup = as_setup(model, batch, optimizer)
-    return Linter(plugins).lint((), effective, setups=[setup])
+    with failures_shared():  # called by every rank of a job: bad input on one rank stops them all
+        base = settings or Settings()
+        effective = base.merged(
+            select=select, ignore=ignore, extend_select=extend_select, probe=probe, intent=intent, device=device
+        )
+        setup = as_setup(model, batch, optimizer)
+        return Linter(plugins).lint((), effective, setups=[setup])
 
 
 def as_setup(model: Any, batch: Any = None, optimizer: Any = None) -> Setup:

@@ -1,9 +1,10 @@
 """The process group a lint runs in (torchrun, accelerate launch): rank, world size and small collectives.
 
 Torch is imported only when it already is, or when ``torchrun`` set ``WORLD_SIZE`` above one: a config-only
-check in one process never pays for it. Collectives run over a gloo group of their own on CPU tensors and
-pickled objects, so they work the same whether the job's default group is NCCL or gloo, and they only ever
-carry small values (flags, norms, fingerprints, findings), never weights.
+check in one process never pays for it. Exchanges go through the job's c10d store
+(:mod:`lora_lint.rank_exchange`), so they work the same whether the job's default group is NCCL or gloo, a
+rank that failed stops the others instead of leaving them in a collective, and they only ever carry small
+values (flags, norms, fingerprints, findings), never weights.
 """
 
 from __future__ import annotations
@@ -14,9 +15,6 @@ from collections.abc import Sequence
 from typing import Any, TypeVar
 
 T = TypeVar("T")
-
-_GROUPS: dict[int, Any] = {}
-
 
 def _dist() -> Any:
     """``torch.distributed`` when this process may be one of several, else None (torch left unimported)."""
@@ -55,39 +53,29 @@ def join_launch_group() -> None:
         dist.init_process_group("gloo")
 
 
-def _group() -> Any:
-    """A gloo group over the default group's ranks, created once per default group."""
-    import torch.distributed as dist
-
-    default = dist.group.WORLD
-    key = id(default)
-    if key not in _GROUPS:
-        _GROUPS.clear()
-        _GROUPS[key] = default if dist.get_backend() == "gloo" else dist.new_group(backend="gloo")
-    return _GROUPS[key]
-
-
 def all_gather(value: T) -> list[T]:
     """``value`` of every rank, in rank order (``[value]`` outside a group): a pickled, small object."""
     if not is_distributed():
         return [value]
-    import torch.distributed as dist
+    from lora_lint.rank_exchange import exchange
 
-    out: list[Any] = [None] * dist.get_world_size()
-    dist.all_gather_object(out, value, group=_group())
-    return out
+    return exchange(value)
+
+
+def all_arrived() -> None:
+    """Wait until every rank reached this step; a rank that stopped before it stops this one too."""
+    all_gather(None)
 
 
 def all_reduce(values: Sequence[float], op: str = "sum") -> list[float]:
-    """Element-wise ``sum`` or ``max`` of equal-length float lists over every rank (float64, on CPU)."""
+    """Element-wise ``sum`` or ``max`` of equal-length float lists over every rank, combined in rank order
+    so that every rank gets the same numbers."""
     if not is_distributed() or not values:
         return list(values)
-    import torch
-    import torch.distributed as dist
-
-    tensor = torch.tensor(list(values), dtype=torch.float64)
-    dist.all_reduce(tensor, op=dist.ReduceOp.MAX if op == "max" else dist.ReduceOp.SUM, group=_group())
-    return [float(v) for v in tensor.tolist()]
+    everyone = all_gather([float(v) for v in values])
+    if op == "max":
+        return [max(column) for column in zip(*everyone)]
+    return [sum(column, 0.0) for column in zip(*everyone)]
 
 
 def agreed_exit_code(code: int) -> int:

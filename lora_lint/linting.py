@@ -71,15 +71,19 @@ class Linter:
         chosen = selected_rules(self.registry.rules.values(), settings)
         reports: list[Report] = []
         groups: list[str | None] = []
-        from lora_lint.distributed import join_launch_group
+        from lora_lint.distributed import all_arrived, is_distributed, join_launch_group
+        from lora_lint.rank_exchange import failures_shared
         from lora_lint.rank_report import job_report
 
-        for setup in self._setups(setups, targets, settings, options):
-            join_launch_group()  # after the target's own code ran, which may have joined it already
-            setup = _unwrapped(setup)
-            reports.append(lint_setup(setup, chosen, settings, self.pm))
-            groups.append(setup.group)
-        report = job_report(merge_reports(fold_repeats(reports, groups)))  # one report for all ranks
+        with failures_shared():  # in a job of several processes, a rank that fails here stops every rank
+            for setup in self._setups(setups, targets, settings, options):
+                join_launch_group()  # after the target's own code ran, which may have joined it already
+                if is_distributed():
+                    all_arrived()  # every rank loaded this setup before any of them runs the model's collectives
+                setup = _unwrapped(setup)
+                reports.append(lint_setup(setup, chosen, settings, self.pm))
+                groups.append(setup.group)
+            report = job_report(merge_reports(fold_repeats(reports, groups)))  # one report for all ranks
         if root is not None:
             report = relative_paths(report, root)
         return dataclasses.replace(report, fail_on=settings.fail_on)

@@ -66,6 +66,10 @@ def probe_model(
                      "batch cannot hold; pass a batch that contains them")
             return None
         inputs = invoked
+    if is_distributed():  # a rank that stopped before the probe stops the others before the model's collectives
+        from lora_lint.distributed import all_arrived
+
+        all_arrived()
     with untouched(model, device), Tracer(model) as tracer:
         result = _forward_backward(model, inputs, layers, device, tracer)
     del inputs

@@ -20,7 +20,9 @@ if TYPE_CHECKING:
 def load_run(folder: Path, target: str, options: LoadOptions) -> list[Setup]:
     """One setup per checkpoint (each carrying the checkpoints up to itself), then the root's final adapter.
 
-    The last setup carries the whole run (the per-checkpoint table) and the ``--lock`` file.
+    The last setup carries the whole run (the per-checkpoint table) and the ``--lock`` file. Without
+    ``--model``, every stage is checked against the base the run's last adapter names (a folder or a hub
+    id in the Hugging Face cache), as ``check ADAPTER_DIR`` does.
     """
     checkpoints = run_checkpoints(folder)
     base = BaseForAdapters(options)
@@ -28,19 +30,27 @@ def load_run(folder: Path, target: str, options: LoadOptions) -> list[Setup]:
     stages: list[tuple[str, Path]] = [(f"{target.rstrip('/')}/{c.name}", c) for c in checkpoints]
     if adapter_folders(folder):
         stages.append((target, folder))
+    saved = [SavedAdapters(path, load_adapters(path)) for _, path in stages]
+    tried = None
+    if base.folder is None and saved:
+        from lora_lint.sources.adapter_base import saved_base
+
+        base.folder, tried = saved_base(saved[-1].adapters, target)
     setups: list[Setup] = []
     for i, (label, path) in enumerate(stages):
         last = i == len(stages) - 1
         run = RunMembership(folder, path.name if path != folder else "final", show_summary=last)
         setup = adapter_setup(
             label,
-            SavedAdapters(path, load_adapters(path)),
+            saved[i],
             base,
             checkpoints=[p for _, p in stages[: i + 1]],
             lock_file=lock if last else None,
             run=run,
         )
         setup.group = str(folder)
+        if tried is not None and i == 0:  # one note for the run: its stages share one base
+            setup.notes.append(tried)
         setups.append(setup)
     return setups
 

@@ -99,3 +99,42 @@ def grad_on_rank_zero() -> Any:
     dist = _group()
     model = lora(llama())
     return _dead(model) if dist is not None and dist.get_rank() > 0 else model
+
+
+def _rank_from_env() -> int:
+    return int(os.environ.get("RANK", "0"))
+
+
+def fails_on_rank_one() -> Any:
+    """Rank 1's factory raises after joining the job's group (its data is missing, say)."""
+    dist = _group()
+    if dist is not None and dist.get_rank() == 1:
+        raise FileNotFoundError("data/shard-1.jsonl is missing on this node")
+    return lora(llama())
+
+
+def fails_before_joining_on_rank_one() -> Any:
+    """Rank 1's factory raises before any process group exists; rank 0 leaves joining to lora-lint."""
+    if _rank_from_env() == 1:
+        raise FileNotFoundError("data/shard-1.jsonl is missing on this node")
+    return lora(llama())
+
+
+def crashes_a_rule_on_rank_one() -> Any:
+    """Rank 1 hands over a model one of whose layers cannot list its parameters: a rule crashes there only."""
+    dist = _group()
+    model = lora(llama())
+    if dist is not None and dist.get_rank() == 1:
+        def broken(*args: Any, **kwargs: Any) -> Any:
+            raise RuntimeError("parameters unavailable on this rank")
+
+        model.base_model.model.model.layers[0].self_attn.q_proj.named_parameters = broken
+    return model
+
+
+def dies_on_rank_one() -> Any:
+    """Rank 1's process ends without a word after joining the group (killed, out of memory)."""
+    dist = _group()
+    if dist is not None and dist.get_rank() == 1:
+        os._exit(9)
+    return lora(llama())
