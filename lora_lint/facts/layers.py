@@ -35,6 +35,9 @@ class AdapterSlot:
     #: None when the values cannot be read (meta device)
     b_is_zero: bool | None
     active: bool
+    #: a DoRA adapter's magnitude vector (``lora_magnitude_vector``): full name, and whether it trains
+    m_param: str | None = None
+    m_requires_grad: bool = False
 
     @property
     def trainable(self) -> bool:
@@ -132,6 +135,9 @@ def collect_layers(model: Any, facts: ModelFacts) -> LayerFacts:
             else:
                 a, b = module.lora_embedding_A[adapter], module.lora_embedding_B[adapter]
             rslora = getattr(module, "use_rslora", {})
+            # peft internal: a DoRA adapter keeps its magnitude in lora_magnitude_vector[adapter].weight
+            dora = getattr(module, "lora_magnitude_vector", {})
+            m = _param_of(dora[adapter]) if adapter in dora else None
             b_zero: bool | None = None
             if not b.is_meta:  # counted on this rank's part, summed over the ranks below
                 with torch.no_grad():
@@ -154,6 +160,8 @@ def collect_layers(model: Any, facts: ModelFacts) -> LayerFacts:
                     device=str(a.device),
                     b_is_zero=b_zero,
                     active=adapter in active,
+                    m_param=None if m is None else names.get(id(m)),
+                    m_requires_grad=m is not None and bool(m.requires_grad),
                 )
             )
         layers.append(
