@@ -61,6 +61,20 @@ class LoraLayerFacts:
     disabled: bool
     active_adapters: tuple[str, ...]
     adapters: tuple[AdapterSlot, ...]
+    #: the base parameter a ``ParamWrapper`` adapts (``target_parameters``: ``gate_up_proj``); None for a module
+    parameter: str | None = None
+
+    @property
+    def pattern_key(self) -> str:
+        """The name peft matches ``rank_pattern``/``alpha_pattern`` keys against when it builds this layer.
+
+        peft internal (``BaseTuner._inject_parameters``, peft 0.17.1 to 0.21.2): a parameter reached through
+        ``target_parameters`` is matched as ``<module>.<parameter>``, with the ``.base_layer`` of wrappers
+        nested on the same module left out; a module is matched by its own key.
+        """
+        if self.parameter is None:
+            return self.key
+        return f"{self.key.replace('.base_layer', '')}.{self.parameter}"
 
 
 @dataclass(frozen=True)
@@ -177,6 +191,8 @@ def collect_layers(model: Any, facts: ModelFacts) -> LayerFacts:
                 disabled=bool(getattr(module, "disable_adapters", False)),
                 active_adapters=active,
                 adapters=tuple(slots),
+                # peft internal: ParamWrapper keeps the wrapped parameter's name in parameter_name
+                parameter=getattr(module, "parameter_name", None) if type(module).__name__ == "ParamWrapper" else None,
             )
         )
     return LayerFacts(tuple(_zero_on_every_rank(layers)))
