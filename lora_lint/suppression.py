@@ -77,7 +77,12 @@ def parse_codes(text: str) -> tuple[str, ...] | None:
 
 
 def comment_directives(path: str) -> dict[int, tuple[str, ...]]:
-    """Line -> codes of every suppression comment in a Python source or a YAML file (others: none)."""
+    """Line -> codes of every suppression comment in a Python source or a YAML file (others: none).
+
+    Other files are not read at all: a finding may point at a gigabyte checkpoint.
+    """
+    if not path.endswith((".py", *_YAML_SUFFIXES)):
+        return {}
     try:
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):

@@ -50,7 +50,9 @@ def map_onto_base(adapter: AdapterArtifact, model: ModelFacts) -> BaseMapping:
         if t.saved.has_adapter_name:
             keys.append(KeyOnBase(t, None))
             continue
-        found = modules.get(t.saved.module)
+        # peft internal: target_parameters on one module nest ParamWrappers, and the inner ones save under
+        # <module>.base_layer (peft 0.17.1 to 0.21.2); loading puts them back on the module itself
+        found = modules.get(t.saved.module) or modules.get(t.saved.module.replace(".base_layer", ""))
         if found is not None:
             keys.append(KeyOnBase(t, found))
             continue

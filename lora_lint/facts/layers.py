@@ -35,6 +35,9 @@ class AdapterSlot:
     #: None when the values cannot be read (meta device)
     b_is_zero: bool | None
     active: bool
+    #: a DoRA adapter's magnitude vector (``lora_magnitude_vector``): full name, and whether it trains
+    m_param: str | None = None
+    m_requires_grad: bool = False
 
     @property
     def trainable(self) -> bool:
@@ -58,6 +61,20 @@ class LoraLayerFacts:
     disabled: bool
     active_adapters: tuple[str, ...]
     adapters: tuple[AdapterSlot, ...]
+    #: the base parameter a ``ParamWrapper`` adapts (``target_parameters``: ``gate_up_proj``); None for a module
+    parameter: str | None = None
+
+    @property
+    def pattern_key(self) -> str:
+        """The name peft matches ``rank_pattern``/``alpha_pattern`` keys against when it builds this layer.
+
+        peft internal (``BaseTuner._inject_parameters``, peft 0.17.1 to 0.21.2): a parameter reached through
+        ``target_parameters`` is matched as ``<module>.<parameter>``, with the ``.base_layer`` of wrappers
+        nested on the same module left out; a module is matched by its own key.
+        """
+        if self.parameter is None:
+            return self.key
+        return f"{self.key.replace('.base_layer', '')}.{self.parameter}"
 
 
 @dataclass(frozen=True)
@@ -132,6 +149,9 @@ def collect_layers(model: Any, facts: ModelFacts) -> LayerFacts:
             else:
                 a, b = module.lora_embedding_A[adapter], module.lora_embedding_B[adapter]
             rslora = getattr(module, "use_rslora", {})
+            # peft internal: a DoRA adapter keeps its magnitude in lora_magnitude_vector[adapter].weight
+            dora = getattr(module, "lora_magnitude_vector", {})
+            m = _param_of(dora[adapter]) if adapter in dora else None
             b_zero: bool | None = None
             if not b.is_meta:  # counted on this rank's part, summed over the ranks below
                 with torch.no_grad():
@@ -154,6 +174,8 @@ def collect_layers(model: Any, facts: ModelFacts) -> LayerFacts:
                     device=str(a.device),
                     b_is_zero=b_zero,
                     active=adapter in active,
+                    m_param=None if m is None else names.get(id(m)),
+                    m_requires_grad=m is not None and bool(m.requires_grad),
                 )
             )
         layers.append(
@@ -169,6 +191,8 @@ def collect_layers(model: Any, facts: ModelFacts) -> LayerFacts:
                 disabled=bool(getattr(module, "disable_adapters", False)),
                 active_adapters=active,
                 adapters=tuple(slots),
+                # peft internal: ParamWrapper keeps the wrapped parameter's name in parameter_name
+                parameter=getattr(module, "parameter_name", None) if type(module).__name__ == "ParamWrapper" else None,
             )
         )
     return LayerFacts(tuple(_zero_on_every_rank(layers)))

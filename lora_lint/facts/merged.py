@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from lora_lint.facts.peft_keys import parse_key
 from lora_lint.facts.quant_shape import GridCount
+from lora_lint.facts.work_buffers import WorkBuffers
 
 if TYPE_CHECKING:
     from lora_lint.sources.adapter_files import SavedAdapter
@@ -182,10 +183,13 @@ def _compare(pair: MergedCheckpoints, module: str, key: str, update: _Update | N
         a64, b64 = update.a.astype(np.float64), update.b.astype(np.float64)
         gram_a, gram_b = a64 @ a64.T, b64.T @ b64
     row = 0
+    work = WorkBuffers()
+    scaled_a = None if update is None else np.float32(update.scale) * update.a  # on the small factor
     with TensorFile(pair.merged.files[key]) as mf, TensorFile(pair.base.files[key]) as bf:
-        for m_block, b_block in zip(mf.blocks(key), bf.blocks(key)):
+        # blocks land in one buffer per file and the arithmetic in reused ones: no fresh memory per block
+        for m_block, b_block in zip(mf.blocks(key, reuse=True), bf.blocks(key, reuse=True)):
             m32, b32 = np.asarray(m_block, dtype=np.float32), np.asarray(b_block, dtype=np.float32)
-            delta = (m32 - b32).reshape(-1)
+            delta = np.subtract(m32, b32, out=work.take("delta", m32.shape)).reshape(-1)
             dd += float(np.dot(delta, delta))
             flat_m = m32.reshape(-1)
             mm += float(np.dot(flat_m, flat_m))
@@ -194,8 +198,8 @@ def _compare(pair: MergedCheckpoints, module: str, key: str, update: _Update | N
                 bb += float(np.dot(flat_b, flat_b))
             else:
                 stop = row + len(m_block)
-                expected = _expected_rows(update, row, stop)
-                resid = delta - expected.reshape(-1)
+                expected = _expected_rows(update, scaled_a, row, stop, work.take("expected", m32.shape))
+                resid = np.subtract(delta, expected.reshape(-1), out=work.take("resid", (delta.size,)))
                 rr += float(np.dot(resid, resid))
                 de += float(np.dot(delta, expected.reshape(-1)))
                 ee += _expected_sq(update, gram_a, gram_b, row, stop)
@@ -231,11 +235,11 @@ def _expected_sq(update: _Update, gram_a: Any, gram_b: Any, start: int, stop: in
     return float(update.scale**2 * np.sum((rows.T @ rows) * gram_a))
 
 
-def _expected_rows(update: _Update, start: int, stop: int) -> Any:
-    """Rows ``start:stop`` of ``scale · B·A`` as the stored weight lays it out."""
+def _expected_rows(update: _Update, scaled_a: Any, start: int, stop: int, out: Any) -> Any:
+    """Rows ``start:stop`` of ``scale · B·A`` as the stored weight lays it out, written into ``out``."""
     import numpy as np
 
-    scale = np.float32(update.scale)  # on the small factor, not on the out x in product
     if update.transposed:
-        return (scale * update.a[:, start:stop]).T @ update.b.T
-    return update.b[start:stop] @ (scale * update.a)
+        return np.matmul(scaled_a[:, start:stop].T, update.b.T, out=out)
+    return np.matmul(update.b[start:stop], scaled_a, out=out)
+

@@ -25,6 +25,9 @@ TOWER_NAMES = frozenset(
 #: name parts of the module that routes tokens to experts (Mixtral "gate", GPT-OSS "router", Qwen's shared gate)
 _ROUTER_HINTS = ("gate", "router")
 _ROUTER_TYPE_HINTS = ("Router", "Gating")
+#: MLP projection leaf names (Llama-style, Mixtral's w1-w3, the fused names): a target naming one meant the MLP,
+#: which in an MoE block means the experts
+EXPERT_PROJECTIONS = frozenset({"gate_proj", "up_proj", "down_proj", "gate_up_proj", "w1", "w2", "w3", "experts"})
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,11 @@ class ModelParts:
     @property
     def fused_numel(self) -> int:
         return sum(p.numel for p in self.fused_experts)
+
+    @property
+    def expert_targets(self) -> list[str]:
+        """``target_parameters`` entries that reach every fused expert tensor (``experts.gate_up_proj``)."""
+        return sorted({".".join(p.key.split(".")[-2:]) for p in self.fused_experts})
 
 
 def _towers(modules: tuple[BaseModule, ...]) -> tuple[Tower, ...]:

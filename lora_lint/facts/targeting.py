@@ -115,8 +115,10 @@ def _one_adapter(facts: ModelFacts, adapter: str, config: Any) -> TargetingFacts
     )
     entries: list[EntryMatch] = []
     param_keys = tuple(p.key for p in facts.base_parameters)
-    # A config from a file has not been through peft's transformers-5 MoE rewrite yet; a live one has.
-    conv = peft_conversion(config, facts.base) if adapter in facts.raw_configs else Conversion(config)
+    # A config from a file has not been through peft's transformers-5 MoE rewrite yet; a live one has, and
+    # then the entries as written (``w1``) are explained by the rewrite of the written config.
+    raw_written = facts.raw_configs.get(adapter)
+    conv = peft_conversion(_as_written(config, raw_written), facts.base) if raw_written is not None else Conversion(config)
 
     def add(field: str, entry: str, matched: tuple[str, ...], default: bool = False, as_string: bool = False) -> None:
         adaptable = tuple(k for k in matched if k in adaptable_keys)
@@ -197,6 +199,21 @@ def _one_adapter(facts: ModelFacts, adapter: str, config: Any) -> TargetingFacts
         targeted_parameters=tuple(targeted_params),
         conversion_error=conv.error,
     )
+
+
+def _as_written(config: Any, raw: Mapping[str, Any]) -> Any:
+    """The config as its file wrote it, before peft's rewrite; a live config's copy already went through it."""
+    def norm(value: Any) -> Any:
+        return value if value is None or isinstance(value, str) else frozenset(value)
+
+    if norm(raw.get("target_modules")) == norm(getattr(config, "target_modules", None)):
+        return config
+    from lora_lint.facts.lora_configs import config_from_kwargs
+
+    try:
+        return config_from_kwargs(raw)
+    except (TypeError, ValueError):  # peft built the live model from it; a refusal leaves the live config
+        return config
 
 
 def _target_parameters(raw: Mapping[str, Any] | None, config: Any) -> tuple[str, ...]:

@@ -43,6 +43,8 @@ class TensorFile:
         self._data_start = 0
         self._fh: Any = None
         self._bin: dict[str, Any] | None = None
+        #: the one buffer ``blocks(reuse=True)`` reads into
+        self._buffer: Any = None
 
     @property
     def is_safetensors(self) -> bool:
@@ -113,12 +115,14 @@ class TensorFile:
         return torch_dtype_name(self._bin_dict()[key].dtype)
 
     # -- values -------------------------------------------------------------------------------
-    def blocks(self, key: str, axis: int = 0) -> Iterator[Any]:
+    def blocks(self, key: str, axis: int = 0, reuse: bool = False) -> Iterator[Any]:
         """The tensor as 2-D numpy blocks ``(rows, columns)``: dim 0 by the rest, at most CHUNK_BYTES each.
 
         ``axis=0`` gives blocks of whole rows; ``axis=1`` blocks of columns over all rows, so a wide
         ``r x features`` LoRA A factor is reduced to ``A·Aᵀ`` without holding it whole. Floats come back
-        as float32 (or float64); integers keep their type.
+        as float32 (or float64); integers keep their type. With ``reuse`` (rows of a safetensors file)
+        every block is read into the same buffer, valid until the next one: a scan then touches no
+        fresh memory per block, which makes reading a checkpoint several times faster.
         """
         rows, cols = _as_2d(self.shape(key))
         if rows * cols == 0:  # [2**50, 0] holds nothing: no blocks, not 2**28 empty ones
@@ -128,7 +132,7 @@ class TensorFile:
         if axis == 0:
             step = max(1, CHUNK_BYTES // max(cols * item, 1))
             for start in range(0, rows, step):
-                yield self._rows(key, start, min(start + step, rows), raw=False)
+                yield self._rows(key, start, min(start + step, rows), raw=False, reuse=reuse)
         else:
             step = max(1, CHUNK_BYTES // max(rows * item, 1))
             for start in range(0, cols, step):
@@ -159,7 +163,7 @@ class TensorFile:
             return int(_numpy().dtype(_STORED.get(self.dtype(key), "u1")).itemsize)
         return int(self._bin_dict()[key].element_size())
 
-    def _rows(self, key: str, start: int, stop: int, raw: bool) -> Any:
+    def _rows(self, key: str, start: int, stop: int, raw: bool, reuse: bool = False) -> Any:
         rows, cols = _as_2d(self.shape(key))
         if not self.is_safetensors:
             tensor = self._bin_dict()[key].reshape(rows, cols)[start:stop]
@@ -171,6 +175,14 @@ class TensorFile:
         count = (stop - start) * cols
         fh = self._file()
         fh.seek(offset)
+        if reuse and not raw:
+            size = count * stored.itemsize
+            if self._buffer is None or self._buffer.nbytes < size:
+                self._buffer = np.empty(max(size, CHUNK_BYTES), dtype=np.uint8)
+            view = self._buffer[:size]
+            if fh.readinto(memoryview(view)) != size:
+                raise SetupLoadError(str(self.path), f"{key} is cut short: the file ends inside its data")
+            return _widen(view.view(stored).reshape(stop - start, cols), entry["dtype"])
         buffer = fh.read(count * stored.itemsize)
         if raw:
             return buffer

@@ -49,6 +49,8 @@ class DeadCause(enum.Enum):
     DETACHED = "detached"
     #: a gradient arrived and is exactly zero
     ZERO = "zero-gradient"
+    #: the tensor has requires_grad=False (a DoRA magnitude frozen while its layer's lora_A/lora_B train)
+    FROZEN = "frozen"
 
 
 #: Causes that sit in the adapter layers themselves: they name the problem even when they detach the
@@ -90,6 +92,10 @@ class SlotProbe:
     a_is_zero: bool | None = None
     #: in a process group: the ranks on which this adapter took part in autograd and got gradient
     ranks_with_grad: tuple[int, ...] | None = None
+    #: a DoRA adapter's magnitude vector: its gradient, full name and requires_grad (None/False without DoRA)
+    m: Grad | None = None
+    m_param: str | None = None
+    m_requires_grad: bool = False
 
     @property
     def a_expected_zero(self) -> bool:
@@ -113,8 +119,25 @@ class SlotProbe:
         return not (a_ok and b_ok)
 
     @property
+    def magnitude_dead(self) -> bool:
+        """A DoRA magnitude that gets no gradient: it scales every output column and always must."""
+        return self.m is not None and self.m.dead
+
+    @property
+    def magnitude_cause(self) -> DeadCause | None:
+        """Why the magnitude gets no gradient: frozen by itself, or whatever kept the whole layer dead."""
+        if not self.magnitude_dead or self.m is None:
+            return None
+        if not self.m_requires_grad:
+            return DeadCause.FROZEN
+        if self.dead:
+            return self.cause
+        return DeadCause.DETACHED if self.m.kind is GradKind.NONE else DeadCause.ZERO
+
+    @property
     def nonfinite(self) -> bool:
-        return GradKind.NONFINITE in (self.a.kind, self.b.kind)
+        kinds = (self.a.kind, self.b.kind, self.m.kind if self.m is not None else GradKind.NONE)
+        return GradKind.NONFINITE in kinds
 
     @property
     def cause(self) -> DeadCause | None:
@@ -181,7 +204,10 @@ class ProbeResult:
         """Names of tensors whose gradient holds NaN/Inf (``layer [adapter] lora_B`` for adapters)."""
         names: list[str] = []
         for s in self.slots:
-            for part, grad, name in (("lora_A", s.a, s.a_param), ("lora_B", s.b, s.b_param)):
+            parts = [("lora_A", s.a, s.a_param), ("lora_B", s.b, s.b_param)]
+            if s.m is not None:
+                parts.append(("lora_magnitude_vector", s.m, s.m_param))
+            for part, grad, name in parts:
                 if grad.kind is GradKind.NONFINITE:
                     names.append(name or f"{s.path}.{part}.{s.adapter}")
         names.extend(p.name for p in self.params if p.grad.kind is GradKind.NONFINITE)

@@ -183,17 +183,17 @@ def _gradients(model: Any, layers: LayerFacts, tracer: Tracer) -> tuple[tuple[Sl
     """
     by_name = dict(model.named_parameters(remove_duplicate=False))
     adapter_ids: set[int] = set()
-    pairs: list[tuple[Any, Any]] = []
+    triples: list[tuple[Any, Any, Any]] = []
     for slot in layers.slots():
-        a, b = by_name.get(slot.a_param or ""), by_name.get(slot.b_param or "")
-        adapter_ids.update(id(t) for t in (a, b) if t is not None)
-        pairs.append((a, b))
+        a, b, m = (by_name.get(name or "") for name in (slot.a_param, slot.b_param, slot.m_param))
+        adapter_ids.update(id(t) for t in (a, b, m) if t is not None)
+        triples.append((a, b, m))
     others = [(n, p) for n, p in model.named_parameters() if p.requires_grad and id(p) not in adapter_ids]
-    tensors = [t for pair in pairs for t in pair] + [p for _, p in others]
+    tensors = [t for triple in triples for t in triple] + [p for _, p in others]
     grads = [None if t is None else t.grad for t in tensors]
     local = reduced([None if g is None else local_data(g) for g in grads], grad_norms)
     # embeddings start the other way round (lora_embedding_A zero): whichever matrix is zero decides
-    a_list = [a for a, _ in pairs]
+    a_list = [a for a, _, _ in triples]
     local_a = reduced([None if a is None else local_data(a) for a in a_list], peak)
     a_peaks = [None if v is None else [v[1]] for v in combined(a_list, [None if v is None else [0.0, v[0]] for v in local_a])]
     mine = slot_probes(layers, tracer, [grad_of(r) for r in local], a_peaks)
@@ -202,7 +202,7 @@ def _gradients(model: Any, layers: LayerFacts, tracer: Tracer) -> tuple[tuple[Sl
     spread = ranks_with([not s.dead and s.trace.output_requires_grad for s in mine])
     if is_distributed():
         whole = [replace(s, ranks_with_grad=r) for s, r in zip(whole, spread)]
-    offset = 2 * len(pairs)
+    offset = 3 * len(triples)
     params = tuple(ParamProbe(n, stats[offset + j]) for j, (n, _) in enumerate(others))
     return tuple(whole), params
 

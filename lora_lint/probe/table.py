@@ -18,6 +18,7 @@ CAUSE_LABELS: Mapping[DeadCause, str] = {
     DeadCause.BYPASSED: "DEAD: adapter bypassed",
     DeadCause.DETACHED: "DEAD: detached",
     DeadCause.ZERO: "DEAD: zero gradient",
+    DeadCause.FROZEN: "DEAD: frozen",
 }
 
 _EXPECTED_ZERO_NOTE = (
@@ -34,6 +35,8 @@ def status(slot: SlotProbe, excuse: str | None = None, unreached: bool = False) 
     if unreached:
         return "(not reached by the batch)"
     cause = slot.cause
+    if cause is None and slot.magnitude_cause is not None:
+        return f"{CAUSE_LABELS[slot.magnitude_cause]} (DoRA magnitude)"
     return "ok" if cause is None else CAUSE_LABELS[cause]
 
 

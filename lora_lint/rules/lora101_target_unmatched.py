@@ -21,6 +21,9 @@ class TargetUnmatched(Rule):
     ## What it does
     Reports each `target_modules` entry that matches no module of the base model, and suggests the
     model's real layer names (e.g. `v_proj` for `value` on Llama, `c_attn` for `q_proj` on GPT-2).
+    An expert projection name (`w1`, `gate_proj`) on an MoE whose experts transformers 5 fuses into 3-D
+    parameters is reported only where peft does not rewrite it into `target_parameters` (it does for
+    Mixtral and the Qwen-MoE family), with the `target_parameters` that reach the experts.
 
     ## Why is this bad?
     peft raises only when *no* entry matches. A typo or a name from another architecture in one
@@ -80,6 +83,15 @@ class TargetUnmatched(Rule):
         else:
             message = f"target_modules entry {entry.entry!r} {what} no module of {ctx.model.architecture or 'the model'}"
         hint = f"Closest real names: {', '.join(entry.closest)}." if entry.closest else self.hint
+        fused = self._fused_experts(ctx, entry)
+        if fused:
+            message += (
+                f": it names an expert projection, and this model stores its routed experts fused into 3-D "
+                f"parameters ({', '.join(fused)}) that target_modules cannot reach, and peft does not turn "
+                f"{entry.entry!r} into target_parameters for model type {ctx.model.model_type!r}: no expert gets an "
+                "adapter"
+            )
+            hint = f"Target the fused experts with target_parameters={fused!r} (and lora_dropout=0.0)."
         severity = None
         if entry.from_default or from_default:
             message += " (it comes from peft's default target list for this model type, not from your config)"
@@ -92,8 +104,18 @@ class TargetUnmatched(Rule):
             adapter=adapter,
             hint=hint,
             severity=severity,
-            evidence={"entry": entry.entry, "closest": list(entry.closest), "matched_non_adaptable": list(entry.matches)},
+            evidence={"entry": entry.entry, "closest": list(entry.closest), "matched_non_adaptable": list(entry.matches),
+                      "fused_experts": fused},
         )
+
+    @staticmethod
+    def _fused_experts(ctx: RuleContext, entry: EntryMatch) -> list[str]:
+        """The fused expert tensors an unmatched expert-projection name was meant for (none when it matched)."""
+        from lora_lint.facts.parts import EXPERT_PROJECTIONS
+
+        if entry.matches or entry.entry.rsplit(".", 1)[-1] not in EXPERT_PROJECTIONS:
+            return []
+        return ctx.parts.expert_targets
 
 
 @hookimpl

@@ -62,7 +62,7 @@ class MoeExpertsUntargeted(Rule):
         groups: dict[str, list[tuple[int, ...]]] = {}
         for p in parts.fused_experts:
             groups.setdefault(re.sub(r"\.\d+\.", ".*.", p.key), []).append(p.shape)
-        suggested = sorted({".".join(p.key.split(".")[-2:]) for p in parts.fused_experts})
+        suggested = parts.expert_targets
         share = parts.fused_numel / parts.total_numel if parts.total_numel else 0.0
         for adapter, facts in ctx.targeting.items():
             if facts.conversion_error is not None:
@@ -110,8 +110,6 @@ class MoeExpertsUntargeted(Rule):
         )
 
 
-#: MLP projection names: a target list holding one shows the adapter was meant to reach the experts
-_MLP_NAMES = frozenset({"gate_proj", "up_proj", "down_proj", "gate_up_proj", "w1", "w2", "w3", "experts"})
 #: model types whose experts were fused in every transformers version: all-linear never reached them there
 _ALWAYS_FUSED = frozenset({"gpt_oss", "llama4", "llama4_text"})
 
@@ -122,7 +120,9 @@ def _experts_meant(targets: object, model_type: str | None) -> bool:
         return targets.lower() == "all-linear" and model_type not in _ALWAYS_FUSED
     if not isinstance(targets, (list, tuple, set, frozenset)):
         return False
-    return any(str(t).rsplit(".", 1)[-1] in _MLP_NAMES for t in targets)
+    from lora_lint.facts.parts import EXPERT_PROJECTIONS
+
+    return any(str(t).rsplit(".", 1)[-1] in EXPERT_PROJECTIONS for t in targets)
 
 
 def _hint(suggested: list[str]) -> str:

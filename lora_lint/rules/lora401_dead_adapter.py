@@ -51,6 +51,11 @@ CAUSES: Mapping[DeadCause, tuple[str, str]] = {
         "the gradient that arrives is exactly zero: the adapter's path is multiplied by zero",
         "Check the lora_A/lora_B initialisation and whatever zeroes this layer's input or output.",
     ),
+    DeadCause.FROZEN: (
+        "it has requires_grad=False while lora_A and lora_B train, so DoRA learns the direction but never the magnitude",
+        "Leave lora_magnitude_vector trainable (do not call requires_grad_(False) on it after get_peft_model), "
+        "or train plain LoRA with use_dora=False.",
+    ),
 }
 
 
@@ -66,7 +71,9 @@ class DeadAdapter(Rule):
     Runs one forward and backward pass and reports every adapter layer whose `lora_B` (or, once
     `lora_B` is non-zero, `lora_A`) gets no gradient, naming the likely cause: reentrant activation
     checkpointing with no input requiring grad, a layer the forward never calls, `torch.no_grad()`
-    or `.detach()` in the forward, an adapter disabled while the forward runs.
+    or `.detach()` in the forward, an adapter disabled while the forward runs. A DoRA adapter's
+    magnitude vector (`lora_magnitude_vector`) must get gradient too: one that is frozen or never
+    reached is named.
 
     ## Why is this bad?
     The optimizer steps, the loss may even fall (a trainable head still learns), yet these adapters
@@ -114,6 +121,10 @@ class DeadAdapter(Rule):
             dead = [s for s in dead if not probe.unreached(s)]
         if not probe.loss_requires_grad and any(s.cause not in ADAPTER_CAUSES for s in dead):
             return  # the loss itself is detached: LORA402
+        # the layer trains but its DoRA magnitude does not (a dead layer's finding names its magnitude)
+        magnitudes = [s for s in probe.slots if not s.dead and s.magnitude_dead and (s.layer, s.adapter) in live]
+        for adapter in dict.fromkeys(s.adapter for s in magnitudes):
+            yield from self._magnitudes(ctx, adapter, [s for s in magnitudes if s.adapter == adapter])
         for adapter in dict.fromkeys(s.adapter for s in dead):
             mine = [s for s in dead if s.adapter == adapter]
             total = sum(1 for _, name in live if name == adapter)
@@ -128,16 +139,46 @@ class DeadAdapter(Rule):
         why, fix = CAUSES[cause]
         if cause is DeadCause.ZERO and slot.a_is_zero and slot.b_is_zero:
             why, fix = _BOTH_ZERO
+        grads = f"lora_A {slot.a.kind.value}, lora_B {slot.b.kind.value}"
+        evidence = {"cause": cause.value, "grad_a": slot.a.kind.value, "grad_b": slot.b.kind.value}
+        if slot.magnitude_dead and slot.m is not None:
+            grads += f", DoRA magnitude {slot.m_param} {slot.m.kind.value}"
+            evidence.update(grad_magnitude=slot.m.kind.value, magnitude=slot.m_param or "")
         return self.finding(
             ctx,
-            f"{slot.path} (adapter {slot.adapter!r}) gets no gradient (lora_A {slot.a.kind.value}, "
-            f"lora_B {slot.b.kind.value}): {why}; this adapter will not train",
+            f"{slot.path} (adapter {slot.adapter!r}) gets no gradient ({grads}): {why}; this adapter will not train",
             module=slot.path,
             parameter=slot.b_param,
             adapter=slot.adapter,
             hint=fix,
-            evidence={"cause": cause.value, "grad_a": slot.a.kind.value, "grad_b": slot.b.kind.value},
+            evidence=evidence,
         )
+
+    def _magnitudes(self, ctx: RuleContext, adapter: str, slots: list[SlotProbe]) -> Iterator[Finding]:
+        """One finding per cause for the DoRA magnitudes of ``adapter`` that get no gradient."""
+        by_cause: dict[DeadCause, list[SlotProbe]] = {}
+        for s in slots:
+            by_cause.setdefault(s.magnitude_cause or DeadCause.ZERO, []).append(s)
+        for cause, group in by_cause.items():
+            why, fix = CAUSES[cause]
+            names = [s.m_param or f"{s.path}.lora_magnitude_vector.{adapter}" for s in group]
+            if len(group) == 1:
+                subject = f"DoRA magnitude {names[0]} (adapter {adapter!r}) gets no gradient"
+            else:
+                subject = (f"the DoRA magnitudes of {len(group)} layers of adapter {adapter!r} get no gradient "
+                           f"({', '.join(names[:2])}{', ...' if len(group) > 2 else ''})")
+            if cause is not DeadCause.FROZEN:
+                why = f"{why}; lora_A and lora_B do get gradient"
+            yield self.finding(
+                ctx,
+                f"{subject}: {why}",
+                module=group[0].path,
+                parameter=names[0],
+                adapter=adapter,
+                hint=fix,
+                evidence={"cause": cause.value, "count": len(group), "magnitudes": names,
+                          "layers": [s.path for s in group]},
+            )
 
     def _grouped(self, ctx: RuleContext, adapter: str, slots: list[SlotProbe]) -> Iterator[Finding]:
         by_cause: dict[DeadCause, list[SlotProbe]] = {}

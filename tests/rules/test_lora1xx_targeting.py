@@ -20,6 +20,7 @@ from tests.tiny_models import (
     t5,
     vit_classifier,
 )
+from tests.rules.runner import lint_target
 from tests.versions import TRANSFORMERS_5, VIT_QV, fused_experts_only
 
 SEED = {"r": 8, "lora_alpha": 16, "target_modules": ["q_proj", "v_proj"], "lora_dropout": 0.05, "bias": "none",
@@ -47,6 +48,53 @@ def _route(route, build, *args, **config):
 def _only(report, code):
     assert report.codes == {code}, report.format_findings() or "no findings"
     return report.by_code(code)
+
+
+#: Mixtral's v4 expert names, which peft rewrites into target_parameters on the fused v5 experts
+EXPERT_NAMES = {"target_modules": ["w1", "w2", "w3"], "lora_dropout": 0.0}
+
+
+def _model_and_config(tmp_path, kind: str, config: dict):
+    """``lora-lint check --model DIR --lora-config FILE``: a saved base with weights and the config as written."""
+    import json
+
+    moe(kind).save_pretrained(tmp_path / "base")
+    (tmp_path / "lora.json").write_text(json.dumps({**SEED, **config}))
+    return lint_target(None, select="LORA1", model=tmp_path / "base", lora_config=tmp_path / "lora.json")
+
+
+@fused_experts_only
+@pytest.mark.parametrize("route", ["live", "config", "model-and-config"])
+def test_lora101_is_quiet_on_mixtral_expert_names_peft_maps_onto_the_fused_experts(route, tmp_path) -> None:
+    from peft.tuners.lora import LoraLayer
+
+    # what peft really builds: ParamWrappers on both fused expert tensors of every layer, no target_modules left
+    live = lora(moe(), **EXPERT_NAMES)
+    wrapped = {getattr(m, "parameter_name", None) for _, m in live.named_modules() if isinstance(m, LoraLayer)}
+    assert wrapped == {"gate_up_proj", "down_proj"} and not live.peft_config["default"].target_modules
+    if route == "model-and-config":
+        report = _model_and_config(tmp_path, "mixtral", EXPERT_NAMES)
+    else:
+        report = _lint(live if route == "live" else _config_route(moe, **EXPERT_NAMES))
+    assert not report.findings, report.format_findings()
+
+
+@fused_experts_only
+@pytest.mark.parametrize("route", ["config", "model-and-config"])
+def test_lora101_says_why_expert_names_reach_nothing_where_peft_does_not_map_them(route, tmp_path) -> None:
+    # peft itself refuses this config on PhiMoE: it maps expert names only for Mixtral and the Qwen-MoE family
+    with pytest.raises(ValueError, match="not found in the base model"):
+        lora(moe("phimoe"), **EXPERT_NAMES)
+    if route == "config":
+        report = _lint(_config_route(moe, "phimoe", **EXPERT_NAMES), select=["LORA101"])
+    else:
+        report = _model_and_config(tmp_path, "phimoe", EXPERT_NAMES)
+    findings = report.by_code("LORA101")
+    assert sorted(f.evidence["entry"] for f in findings) == ["w1", "w2", "w3"]
+    for f in findings:
+        assert "fused into 3-D parameters (experts.down_proj, experts.gate_up_proj)" in f.message
+        assert "peft does not turn" in f.message and "'phimoe'" in f.message
+        assert "target_parameters=['experts.down_proj', 'experts.gate_up_proj']" in f.hint
 
 
 # -- LORA102 target-regex-misuse ---------------------------------------------------------------------------

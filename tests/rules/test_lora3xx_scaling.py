@@ -14,8 +14,8 @@ from lora_lint.context import Setup
 from lora_lint.findings import Location
 from lora_lint.settings import Settings
 from tests.rules.runner import lint_target, run
-from tests.versions import VIT_QV
-from tests.tiny_models import bert_classifier, gpt2, llama, lora, t5, vit_classifier
+from tests.versions import VIT_QV, fused_experts_only
+from tests.tiny_models import bert_classifier, gpt2, llama, lora, moe, t5, vit_classifier
 
 warnings.filterwarnings("ignore", category=FutureWarning)
 
@@ -228,6 +228,64 @@ def test_drift_is_reported_per_adapter() -> None:
     model.peft_config["other"].lora_alpha = 4
     (finding,) = run(model, "LORA303").findings
     assert finding.location.adapter == "other"
+
+
+#: fused experts adapted through target_parameters, with patterns keyed by parameter name as peft matches them
+EXPERT_PATTERNS = dict(
+    lora_dropout=0.0,
+    target_modules=["q_proj"],
+    target_parameters=["experts.gate_up_proj", "experts.down_proj"],
+    rank_pattern={"down_proj": 4},
+    alpha_pattern={"gate_up_proj": 32},
+)
+
+
+def _scalings(model) -> dict[str, float]:
+    """Live scaling of every LoRA layer, keyed by module path and the parameter a ParamWrapper adapts."""
+    from peft.tuners.lora import LoraLayer
+
+    return {
+        f"{path}:{getattr(m, 'parameter_name', '')}": float(m.scaling["default"])
+        for path, m in model.named_modules()
+        if isinstance(m, LoraLayer)
+    }
+
+
+def _saved_and_reloaded(model, tmp_path: Path, model_type: str):
+    from peft import PeftModel
+
+    model.save_pretrained(tmp_path / "adapter")
+    return PeftModel.from_pretrained(moe(model_type), tmp_path / "adapter")
+
+
+@fused_experts_only
+@pytest.mark.parametrize("model_type", ["mixtral", "qwen2_moe"])
+def test_patterns_keyed_by_a_fused_expert_parameter_agree_with_the_layers_peft_built(model_type, tmp_path) -> None:
+    model = lora(moe(model_type), **EXPERT_PATTERNS)
+    live = _scalings(model)
+    # peft 0.21.2 warns that these keys "did not match any targeted module and were ignored" (it looks at
+    # target_modules matches only), yet it applied them to the experts:
+    # the pattern reached the experts: down_proj at 16 / 4, gate_up_proj at 32 / 8, attention at 16 / 8
+    assert {v for k, v in live.items() if k.endswith(":down_proj")} == {4.0}
+    assert {v for k, v in live.items() if k.endswith(":gate_up_proj")} == {4.0}
+    assert {v for k, v in live.items() if k.endswith("q_proj:")} == {2.0}
+    report = run(model, "LORA303")
+    assert not report.findings, report.format_findings()
+    assert _scalings(_saved_and_reloaded(model, tmp_path, model_type)) == live
+
+
+@fused_experts_only
+def test_a_pattern_on_a_fused_expert_edited_after_building_predicts_the_scale_a_reload_gets(tmp_path) -> None:
+    model = lora(moe(), **EXPERT_PATTERNS)
+    model.peft_config["default"].alpha_pattern = {"gate_up_proj": 32, "down_proj": 64}
+    (finding,) = run(model, "LORA303").findings
+    assert "scaling 4.0 (alpha 16 / r 4) but peft_config['default'] gives 16.0 (alpha 64 / r 4)" in finding.message
+    assert finding.evidence["modules"] == [
+        f"base_model.model.model.layers.{i}.mlp.experts" for i in (0, 1)
+    ]
+    reloaded = _scalings(_saved_and_reloaded(model, tmp_path, "mixtral"))
+    assert {v for k, v in reloaded.items() if k.endswith(":down_proj")} == {finding.evidence["config_scaling"]}
+    assert {v for k, v in reloaded.items() if k.endswith(":gate_up_proj")} == {4.0}
 
 
 # -- LORA305 nonidentity-init ---------------------------------------------------------------------

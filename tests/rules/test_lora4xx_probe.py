@@ -115,6 +115,60 @@ def test_an_adapter_with_both_matrices_at_zero_is_dead_for_good() -> None:
     assert "both exactly zero" in finding.message and "init_lora_weights=True" in finding.hint
 
 
+def _magnitude(model, layer: int, proj: str = "v_proj"):
+    attn = model.base_model.model.model.layers[layer].self_attn
+    return getattr(attn, proj).lora_magnitude_vector["default"].weight
+
+
+def test_a_dora_magnitude_frozen_by_hand_is_named_while_its_layer_trains() -> None:
+    model = lora(llama(), use_dora=True)
+    _magnitude(model, 1).requires_grad_(False)
+    name = "base_model.model.model.layers.1.self_attn.v_proj.lora_magnitude_vector.default.weight"
+    assert dict(model.named_parameters())[name] is _magnitude(model, 1)
+    report = lint(model, select=PROBE_RULES)
+    (finding,) = report.findings
+    assert finding.code == "LORA401", report.format_findings()
+    assert finding.location.parameter == name and name in finding.message
+    assert finding.evidence["cause"] == "frozen" and finding.evidence["magnitudes"] == [name]
+    assert "requires_grad=False" in finding.message and "lora_magnitude_vector" in finding.hint
+
+
+def test_dora_magnitudes_frozen_on_several_layers_are_one_finding_naming_them() -> None:
+    model = lora(llama(), use_dora=True)
+    for layer in (0, 1):
+        _magnitude(model, layer, "q_proj").requires_grad_(False)
+    (finding,) = lint(model, select=PROBE_RULES).findings
+    assert finding.evidence["count"] == 2 and "DoRA magnitudes of 2 layers" in finding.message
+    assert all(".q_proj.lora_magnitude_vector.default.weight" in m for m in finding.evidence["magnitudes"])
+
+
+def test_a_dora_layer_the_forward_never_calls_names_its_magnitude_too() -> None:
+    report = lint(build(SkipsLayer, ["lin0", "lin1", "proj"], use_dora=True), batch=mlp_batch(), select=PROBE_RULES)
+    (finding,) = report.findings
+    assert finding.location.module == "base_model.model.proj"
+    assert finding.evidence["magnitude"] == "base_model.model.proj.lora_magnitude_vector.default.weight"
+    assert "DoRA magnitude base_model.model.proj.lora_magnitude_vector.default.weight none" in finding.message
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        pytest.param(lambda: lora(llama(), use_dora=True), id="llama-dora"),
+        pytest.param(lambda: lora(llama(), use_dora=True, init_lora_weights=False), id="llama-dora-nonzero-B"),
+        pytest.param(lambda: build(MLP, ["lin0", "lin1"], use_dora=True), id="custom-module-dora"),
+    ],
+)
+def test_healthy_dora_adapters_get_gradient_on_every_magnitude(model) -> None:
+    from lora_lint.context import RuleContext, Setup
+    from lora_lint.settings import Settings
+
+    model = model()
+    report = lint(model, select=PROBE_RULES)
+    assert not report.findings, report.format_findings()
+    probe = RuleContext(Setup("dora", model=model), Settings()).probe
+    assert probe.slots and all(s.m is not None and s.m.kind.value == "finite" for s in probe.slots)
+
+
 def _frozen(model):
     for name, p in model.named_parameters():
         if "lora_" in name:

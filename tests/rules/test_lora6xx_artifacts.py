@@ -28,7 +28,8 @@ from tests.saved_adapters import (
     write_trainer_state,
 )
 from tests.session_cache import cache_dir
-from tests.tiny_models import bert_classifier, gpt2, llama, llama_config, lora
+from tests.tiny_models import bert_classifier, gpt2, llama, llama_config, lora, moe
+from tests.versions import fused_experts_only
 
 
 def _bases() -> Path:
@@ -221,6 +222,25 @@ def test_without_a_base_keys_are_not_judged() -> None:
     report = check(trained_llama(), select="LORA605")
     assert not report.findings
     assert any("LORA605" in n.message for n in report.notes)
+
+
+@fused_experts_only
+def test_fused_experts_saved_through_nested_param_wrappers_map_onto_their_module(tmp_path: Path) -> None:
+    from peft import PeftModel
+
+    # two target_parameters on one module: peft nests ParamWrappers and saves the inner one under .base_layer
+    model = lora(moe(), target_modules=["w1", "w2", "w3"], lora_dropout=0.0, init_lora_weights=False)
+    model.save_pretrained(tmp_path / "adapter")
+    moe().save_pretrained(tmp_path / "base")
+    saved = load_file(tmp_path / "adapter" / "adapter_model.safetensors")
+    assert any(".mlp.experts.base_layer.lora_A." in k for k in saved)
+    reloaded = dict(PeftModel.from_pretrained(moe(), tmp_path / "adapter").named_parameters())
+    assert all(torch.equal(p, reloaded[n]) for n, p in model.named_parameters() if "lora_" in n)  # peft maps all
+    report = check(tmp_path / "adapter", select="LORA605", model=str(tmp_path / "base"))
+    assert not report.findings, report.format_findings()
+    # the same keys onto a model without those experts still do not map
+    (finding,) = check(tmp_path / "adapter", select="LORA605", model=str(llama_base_dir())).findings
+    assert "all 8 saved tensors" in finding.message
 
 
 # -- LORA606 ----------------------------------------------------------------------------------------
