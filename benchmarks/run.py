@@ -1,7 +1,7 @@
 """Run every benchmark figure and print one table: what was measured, the target, PASS or MISS.
 
-    python benchmarks/run.py                  # all CPU figures (about 5 minutes on 2 cores)
-    python benchmarks/run.py --only 2,5       # some figures
+    python benchmarks/run.py                  # the quick CPU figures 1-5 and 9 (about 5 minutes on 2 cores)
+    python benchmarks/run.py --only 2,5       # some figures; 6 (two ranks) and 8 (merged, 2 GB of files) are slow
     python benchmarks/run.py --device cuda    # figure 1 on a GPU with a 1B-class model, then the rest
     python benchmarks/run.py --json out.json  # every raw measurement as well
 
@@ -23,11 +23,13 @@ if __package__ in (None, ""):  # `python benchmarks/run.py`: make the repository
 
 from benchmarks._measure import CHILD_ENV, Row, load_average, table
 
-FIGURES = ("1", "2", "3", "4", "5")
+FIGURES = ("1", "2", "3", "4", "5", "6", "8", "9")
+#: figures left out of a plain run: each takes minutes on 2 CPUs (``--only`` runs them)
+SLOW = ("6", "8")
 
 
 def run(only: tuple[str, ...], device: str, repeat: int) -> list[Row]:
-    from benchmarks import artifact, probe_vs_step, startup, structure
+    from benchmarks import artifact, framework_config, merged, probe_vs_step, startup, structure, two_ranks
 
     rows: list[Row] = []
     if "1" in only:
@@ -42,12 +44,19 @@ def run(only: tuple[str, ...], device: str, repeat: int) -> list[Row]:
         rows += artifact.figure4()
     if "5" in only:
         rows += structure.figure5(max(repeat, 5))
+    if "6" in only:
+        rows += two_ranks.figure6(repeat)
+    if "8" in only:
+        rows += merged.figure()
+    if "9" in only:
+        rows += framework_config.figure(repeat)
     return rows
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--only", default=",".join(FIGURES), help="comma-separated figure numbers (default: all)")
+    default = ",".join(f for f in FIGURES if f not in SLOW)
+    parser.add_argument("--only", default=default, help=f"comma-separated figure numbers (default: {default})")
     parser.add_argument("--device", default="cpu", help="cpu, or cuda[:N] to add figure 1 on a GPU (1B-class model)")
     parser.add_argument("--repeat", type=int, default=3, help="measured processes per figure and side (default 3)")
     parser.add_argument("--threads", type=int, default=1, help="torch compute threads in measured processes")
