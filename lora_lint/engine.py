@@ -84,7 +84,7 @@ def lint_setup(
     if pm is not None:
         for result in pm.hook.lora_lint_attachments(ctx=ctx, findings=tuple(findings)):
             attachments.extend(result or ())
-    return Report(tuple(findings), tuple(notes), tuple(attachments), (setup.target,))
+    return Report(tuple(findings), tuple(notes), tuple(attachments), (setup.target,), ran=tuple(ran))
 
 
 def _suppress(

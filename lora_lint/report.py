@@ -38,6 +38,9 @@ class Report:
     targets: tuple[str, ...] = field(default=())
     #: the threshold ``assert_clean()`` uses when given none (a front end sets it, e.g. ``--lora-fail-on``)
     fail_on: str = field(default="error", compare=False)
+    #: the codes of the rules that ran on some target (not skipped for a missing need or the intent), so a
+    #: quiet report can be told from one whose rules never looked
+    ran: tuple[str, ...] = field(default=(), compare=False)
 
     def __post_init__(self) -> None:
         order = {t: i for i, t in enumerate(self.targets)}
@@ -67,7 +70,7 @@ class Report:
     def select(self, select: Iterable[str] | None = None, ignore: Iterable[str] | None = None) -> Report:
         """A copy keeping only findings whose code passes select/ignore (codes or prefixes)."""
         kept = tuple(f for f in self.findings if is_selected(f.code, select, ignore))
-        return Report(kept, self.notes, self.attachments, self.targets, self.fail_on)
+        return Report(kept, self.notes, self.attachments, self.targets, self.fail_on, self.ran)
 
     def failing(self, fail_on: str | Severity | None = None) -> list[Finding]:
         """Findings at or above ``fail_on`` (the report's own threshold when not given)."""
@@ -131,12 +134,14 @@ def merge_reports(reports: Iterable[Report]) -> Report:
     notes: list[Note] = []
     attachments: list[Attachment] = []
     targets: list[str] = []
+    ran: dict[str, None] = {}
     for r in reports:
         findings.extend(r.findings)
         notes.extend(r.notes)
         attachments.extend(r.attachments)
         targets.extend(t for t in r.targets if t not in targets)
-    return Report(tuple(findings), tuple(notes), tuple(attachments), tuple(targets))
+        ran.update(dict.fromkeys(r.ran))
+    return Report(tuple(findings), tuple(notes), tuple(attachments), tuple(targets), ran=tuple(ran))
 
 
 def report_from_dict(data: dict[str, Any]) -> Report:

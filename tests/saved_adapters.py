@@ -150,10 +150,11 @@ def bart_classifier(num_labels: int = 3) -> Any:
 
 
 @functools.cache
-def bart_seq_cls(head_saved: bool = False) -> Path:
+def bart_seq_cls(head_saved: bool = False, modules_to_save: tuple[str, ...] = ()) -> Path:
     """A real SEQ_CLS adapter on BART: without modules_to_save its trained head is not saved."""
-    path = _root() / f"bart-seq-cls-{int(head_saved)}"
-    extra = {"modules_to_save": ["classification_head"]} if head_saved else {}
+    entries = ("classification_head",) if head_saved else modules_to_save
+    path = _root() / f"bart-seq-cls-{'-'.join(entries) if modules_to_save else int(head_saved)}"
+    extra = {"modules_to_save": list(entries)} if entries else {}
     model = lora(bart_classifier(), target_modules=["q_proj", "v_proj"], task_type="SEQ_CLS", **extra)
     ids = torch.tensor([[5, 6, 7, 8, 2], [9, 10, 11, 12, 2]])
     optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=1e-2)

@@ -61,20 +61,9 @@ class LoraLayerFacts:
     disabled: bool
     active_adapters: tuple[str, ...]
     adapters: tuple[AdapterSlot, ...]
-    #: the base parameter a ``ParamWrapper`` adapts (``target_parameters``: ``gate_up_proj``); None for a module
-    parameter: str | None = None
-
-    @property
-    def pattern_key(self) -> str:
-        """The name peft matches ``rank_pattern``/``alpha_pattern`` keys against when it builds this layer.
-
-        peft internal (``BaseTuner._inject_parameters``, peft 0.17.1 to 0.21.2): a parameter reached through
-        ``target_parameters`` is matched as ``<module>.<parameter>``, with the ``.base_layer`` of wrappers
-        nested on the same module left out; a module is matched by its own key.
-        """
-        if self.parameter is None:
-            return self.key
-        return f"{self.key.replace('.base_layer', '')}.{self.parameter}"
+    #: the key peft matched rank_pattern/alpha_pattern against when it built this layer: a wrapped parameter's
+    #: ``module.param`` path, the owning layer's key for a layer peft builds inside another (an MHA's out_proj)
+    pattern_key: str = ""
 
 
 @dataclass(frozen=True)
@@ -133,10 +122,12 @@ def collect_layers(model: Any, facts: ModelFacts) -> LayerFacts:
             base_prefix = f"{path}." if path else ""
             break
     layers: list[LoraLayerFacts] = []
+    lora_keys: set[str] = set()
     for path, module in model.named_modules():
         if not isinstance(module, LoraLayer):
             continue
         key = path[len(base_prefix) :] if base_prefix and path.startswith(base_prefix) else path
+        lora_keys.add(key)
         base = module.get_base_layer()
         base_w = getattr(base, "weight", None)
         active = module.active_adapters
@@ -191,11 +182,22 @@ def collect_layers(model: Any, facts: ModelFacts) -> LayerFacts:
                 disabled=bool(getattr(module, "disable_adapters", False)),
                 active_adapters=active,
                 adapters=tuple(slots),
-                # peft internal: ParamWrapper keeps the wrapped parameter's name in parameter_name
-                parameter=getattr(module, "parameter_name", None) if type(module).__name__ == "ParamWrapper" else None,
+                pattern_key=_pattern_key(module, key, lora_keys),
             )
         )
     return LayerFacts(tuple(_zero_on_every_rank(layers)))
+
+
+def _pattern_key(module: Any, key: str, lora_keys: set[str]) -> str:
+    """What peft's ``_create_and_replace`` got as ``current_key`` for this layer (its patterns' match target)."""
+    parameter = getattr(module, "parameter_name", None)  # peft >= 0.17: a ParamWrapper of target_parameters
+    if isinstance(parameter, str):
+        # peft internal: BaseTuner._inject_parameters keys a parameter as its module path (".base_layer" removed)
+        return f"{key.replace('.base_layer', '')}.{parameter}"
+    parts = key.split(".")
+    # a layer inside another LoRA layer that is no ParamWrapper was built by that layer (peft's MHA out_proj)
+    owner = next((".".join(parts[:end]) for end in range(1, len(parts)) if ".".join(parts[:end]) in lora_keys), None)
+    return key if owner is None else owner
 
 
 def _zero_on_every_rank(layers: list[LoraLayerFacts]) -> list[LoraLayerFacts]:

@@ -69,10 +69,12 @@ def classify(model: Any, facts: ModelFacts) -> list[tuple[str, str, Kind, str, s
             kind, role = Kind.DECLARED, "bias"
         out.append((full, path if owner is None else owner, kind, role, adapter, p))
 
-    def adapter_slots(module: Any, path: str, kind: Kind, role_of: Any, names: tuple[str, ...] = ()) -> set[str]:
+    def adapter_slots(
+        module: Any, path: str, kind: Kind, role_of: Any, names: tuple[str, ...] = (), extra: tuple[str, ...] = ()
+    ) -> set[str]:
         # peft marker: `adapter_layer_names` lists the attributes holding per-adapter trainable weights
         claimed: set[str] = set()
-        for attr in getattr(module, "adapter_layer_names", None) or names:
+        for attr in dict.fromkeys([*(getattr(module, "adapter_layer_names", None) or names), *extra]):
             container = module
             for part in attr.split("."):
                 container = getattr(container, part, None)
@@ -100,7 +102,10 @@ def classify(model: Any, facts: ModelFacts) -> list[tuple[str, str, Kind, str, s
                 if isinstance(child, BaseTunerLayer):
                     adapter_slots(child, f"{path}.{name}", Kind.DECLARED, lambda a: "trainable_tokens")
         elif isinstance(module, BaseTunerLayer):
-            claimed = adapter_slots(module, path, Kind.ADAPTER, lambda a: a.split(".")[-1])
+            # peft 0.17 adds the DoRA magnitude to adapter_layer_names on Linear layers only, yet saves it (a
+            # lora_ key) on Embedding and Conv layers too: it is the adapter's wherever it sits
+            dora = ("lora_magnitude_vector",) if isinstance(module, LoraLayer) else ()
+            claimed = adapter_slots(module, path, Kind.ADAPTER, lambda a: a.split(".")[-1], extra=dora)
             # bias="lora_only" covers the biases of LoRA layers only (peft checks its tuner_layer_cls)
             role = "lora_base" if isinstance(module, LoraLayer) else "base"
         for name, p in module.named_parameters(recurse=False):

@@ -37,6 +37,9 @@ class HeadCheck:
     saved: tuple[str, ...]
     #: peft's own modules_to_save for this task (what it saves by itself)
     peft_defaults: tuple[str, ...]
+    #: whether ``heads`` are the base class's own head modules (else the config's and peft's names, which a
+    #: file without them shows are not the head's real name)
+    named_by_base: bool = False
 
 
 def _task(config: dict[str, Any]) -> str:
@@ -109,7 +112,7 @@ def head_check(adapter: AdapterArtifact, model: ModelFacts | None, model_dir: Pa
         for t in adapter.tensors
         if t.saved.part is None and any(_belongs(t.saved.module, h, exact) for h in heads)
     )
-    return HeadCheck(reason, heads, saved, defaults)
+    return HeadCheck(reason, heads, saved, defaults, named_by_base=exact)
 
 
 def collect_saved_heads(setup: Setup, model: ModelFacts, artifacts: ArtifactFacts) -> dict[str, HeadCheck]:

@@ -148,8 +148,7 @@ def layer_scales(layers: LayerFacts, facts: ModelFacts) -> dict[tuple[str, str],
         for slot in layer.adapters:
             config = facts.configs.get(slot.adapter)
             if config is not None:
-                # a ParamWrapper (target_parameters) is matched by its parameter's path, as peft does
-                out[(slot.adapter, layer.key)] = scale_for_key(slot.adapter, config, layer.pattern_key)
+                out[(slot.adapter, layer.key)] = scale_for_key(slot.adapter, config, layer.pattern_key or layer.key)
     return out
 
 

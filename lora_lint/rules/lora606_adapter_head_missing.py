@@ -65,9 +65,20 @@ class AdapterHeadMissing(Rule):
                 adapter=adapter.name,
                 setting=f"modules_to_save: {adapter.config.get('modules_to_save')!r}",
                 file=adapter.file,
-                hint=f"Add modules_to_save=[{', '.join(repr(h) for h in head.heads)}] to the LoraConfig and train again.",
+                hint=_hint(head.heads) if head.named_by_base else _UNNAMED_HINT,
                 evidence={"heads": list(head.heads), "reason": head.reason},
             )
+
+
+#: without the base, the names lora-lint knows are the ones this file already lacks: asking for them fixes nothing
+_UNNAMED_HINT = (
+    "Add the head's own module name to modules_to_save (check again with --model BASE to have it named), "
+    "train again, and check again."
+)
+
+
+def _hint(heads: tuple[str, ...]) -> str:
+    return f"Add modules_to_save=[{', '.join(repr(h) for h in heads)}] to the LoraConfig and train again."
 
 
 @hookimpl

@@ -43,3 +43,11 @@ def test_a_saved_adapter_gets_a_note_for_what_it_can_fix_not_for_live_model_rule
     notes = _notes(run_case(str(tmp_path), probe=False))
     assert "pass --model" in notes
     assert "needs a model with LoRA layers" not in notes and "needs the probe" not in notes
+
+
+def test_the_report_lists_the_rules_that_ran_and_not_those_skipped() -> None:
+    report = lint(lora(llama()), probe=False, select=["LORA1", "LORA401", "LORA601"])
+    assert "LORA101" in report.ran and "LORA104" in report.ran
+    assert "LORA401" not in report.ran  # needs the probe, which is off
+    assert "LORA601" not in report.ran  # needs a saved adapter
+    assert lint(lora(llama()), probe=False, intent="inference", select=["LORA202"]).ran == ()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ast
 import importlib
 import pkgutil
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from types import ModuleType
@@ -50,3 +52,24 @@ def run_case(value: Any, probe: bool = True, **kwargs: Any) -> Report:
         return lint(args.pop("model"), **args)
     assert value is None or isinstance(value, Setup) or hasattr(value, "named_modules"), value
     return lint(value, probe=probe, **kwargs)
+
+
+def hint_groups(findings: list[Finding], pattern: str) -> tuple[str, ...]:
+    """What ``pattern``'s groups capture in the findings' hint (the findings must share one hint)."""
+    hints = {f.hint for f in findings}
+    assert len(hints) == 1, hints
+    (hint,) = hints
+    match = re.search(pattern, hint)
+    assert match, f"{pattern!r} not in hint {hint!r}"
+    return match.groups()
+
+
+def hint_literal(findings: list[Finding], pattern: str) -> Any:
+    """The Python literal that ``pattern``'s first group captures in the findings' hint."""
+    return ast.literal_eval(hint_groups(findings, pattern)[0])
+
+
+def hint_says(findings: list[Finding], phrase: str) -> None:
+    """Assert that every finding's hint names ``phrase`` (the change the fixed case applies)."""
+    missing = [f.hint for f in findings if phrase not in f.hint]
+    assert not missing, f"{phrase!r} not in {missing}"

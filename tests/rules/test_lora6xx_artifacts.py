@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ast
 import functools
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -251,6 +253,19 @@ def test_with_the_base_the_missing_head_is_named_by_its_real_module() -> None:
     assert "head classification_head" in finding.message
     assert "peft adds only classifier, score by itself" in finding.message
     assert "modules_to_save=['classification_head']" in finding.hint
+
+
+def test_without_the_base_the_hint_does_not_ask_for_the_names_the_file_lacks() -> None:
+    (finding,) = check(bart_seq_cls(), select="LORA606").findings
+    assert "head classifier, score" in finding.message
+    assert "classifier" not in finding.hint and "--model" in finding.hint
+
+
+def test_the_head_the_hint_names_saved_is_quiet() -> None:
+    (finding,) = check(bart_seq_cls(), select="LORA606", model=str(bart_base_dir())).findings
+    entries = ast.literal_eval(re.search(r"modules_to_save=(\[[^\]]*\])", finding.hint).group(1))
+    report = check(bart_seq_cls(modules_to_save=tuple(entries)), select="LORA6", model=str(bart_base_dir()))
+    assert not report.findings, report.format_findings()
 
 
 def test_a_saved_head_is_quiet_with_and_without_the_base() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from lora_lint.context import Setup
+from tests.rules.runner import hint_literal
 from tests.tiny_models import llama, on_meta
 
 CODE = "LORA102"
@@ -20,3 +21,7 @@ def bad(tmp_path):
 
 def good(tmp_path):
     return _config_route(r".*\.(q_proj|v_proj)")
+
+
+def fixed(tmp_path, findings):
+    return _config_route(hint_literal(findings, r"Use target_modules=(\[[^\]]*\])"))

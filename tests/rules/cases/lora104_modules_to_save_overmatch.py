@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tests.rules.runner import hint_literal
 from tests.tiny_models import bert_classifier, llama, lora
 
 CODE = "LORA104"
@@ -13,3 +14,7 @@ def bad(tmp_path):
 
 def good(tmp_path):
     return lora(bert_classifier(), target_modules=["query", "value"], task_type="SEQ_CLS", modules_to_save=["classifier"])
+
+
+def fixed(tmp_path, findings):
+    return lora(llama(), modules_to_save=hint_literal(findings, r"Use (\[[^\]]*\])"))

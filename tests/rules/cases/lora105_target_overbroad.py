@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from lora_lint.context import Setup
+from tests.rules.runner import hint_literal
 from tests.tiny_models import llama, llava, on_meta
 
 CODE = "LORA105"
@@ -16,3 +17,9 @@ def bad(tmp_path):
 def good(tmp_path):
     config = {**SEED, "task_type": "CAUSAL_LM"}
     return Setup("llama + lora.json", base_model=on_meta(llama), lora_configs={"default": config}, weights=False)
+
+
+def fixed(tmp_path, findings):
+    targets = hint_literal(findings, r"target_modules=(r'[^']*')")
+    config = {**SEED, "target_modules": targets}
+    return Setup("llava + lora.json", base_model=on_meta(llava), lora_configs={"default": config}, weights=False)

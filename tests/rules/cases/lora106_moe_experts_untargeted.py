@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from lora_lint.context import Setup
+from tests.rules.runner import hint_literal
 from tests.tiny_models import moe, on_meta
 from tests.versions import TRANSFORMERS_5
 
@@ -25,3 +26,8 @@ def good(tmp_path):
         target_modules=["q_proj", "k_proj", "v_proj", "o_proj"],
         target_parameters=["experts.gate_up_proj", "experts.down_proj"],
     )
+
+
+def fixed(tmp_path, findings):
+    experts = hint_literal(findings, r"target_parameters=(\[[^\]]*\])")
+    return _config_route(target_modules=["q_proj", "k_proj", "v_proj", "o_proj"], target_parameters=experts)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 
+from tests.rules.runner import hint_groups
 from tests.tiny_models import moe_config
 from tests.versions import TRANSFORMERS_5
 
@@ -55,3 +56,11 @@ def good(tmp_path):
     if TRANSFORMERS_5:
         return _axolotl(tmp_path, experts=EXPERTS)
     return _axolotl(tmp_path)
+
+
+def fixed(tmp_path, findings):
+    if TRANSFORMERS_5:
+        (dropout,) = hint_groups(findings, r"Set lora_dropout: ([\d.]+)")
+        return _axolotl(tmp_path, experts=EXPERTS, dropout=float(dropout))
+    (rank,) = hint_groups(findings, r"\(e\.g\. lora_r: (\d+)\)")
+    return _axolotl(tmp_path, rank=f"lora_r: {rank}\n")

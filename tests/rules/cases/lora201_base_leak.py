@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tests.rules.runner import hint_says
 from tests.tiny_models import llama, lora
 
 CODE = "LORA201"
@@ -18,3 +19,8 @@ def bad(tmp_path):
 
 def good(tmp_path):
     return lora(llama(), modules_to_save=["lm_head"])
+
+
+def fixed(tmp_path, findings):
+    hint_says(findings, "Remove the code that sets requires_grad=True after get_peft_model")
+    return lora(llama())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tests.rules.runner import hint_says
 from tests.tiny_models import llama, lora
 
 CODE = "LORA202"
@@ -22,4 +23,11 @@ def bad(tmp_path):
 def good(tmp_path):
     from peft import PeftModel
 
+    return PeftModel.from_pretrained(llama(), _saved(tmp_path), is_trainable=True)
+
+
+def fixed(tmp_path, findings):
+    from peft import PeftModel
+
+    hint_says(findings, "PeftModel.from_pretrained(base, path, is_trainable=True)")
     return PeftModel.from_pretrained(llama(), _saved(tmp_path), is_trainable=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tests.rules.runner import hint_literal
 from tests.tiny_models import llama, lora
 from tests.versions import PEFT
 
@@ -27,4 +28,10 @@ def bad(tmp_path):
 def good(tmp_path):
     model = _loaded(tmp_path)
     model.set_adapter("sft")
+    return model
+
+
+def fixed(tmp_path, findings):
+    model = _loaded(tmp_path)
+    model.set_adapter(hint_literal(findings, r"model\.set_adapter\(('[^']+')\)"))
     return model

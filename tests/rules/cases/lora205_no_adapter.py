@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tests.rules.runner import hint_says
 from tests.tiny_models import llama, lora
 
 CODE = "LORA205"
@@ -12,4 +13,9 @@ def bad(tmp_path):
 
 
 def good(tmp_path):
+    return lora(llama())
+
+
+def fixed(tmp_path, findings):
+    hint_says(findings, "Train the model returned by get_peft_model(base, config)")
     return lora(llama())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import warnings
 
+from tests.rules.runner import hint_says
 from tests.tiny_models import llama, lora
 
 CODE = "LORA206"
@@ -23,3 +24,8 @@ def good(tmp_path):
     model = lora(llama())
     model.add_adapter("other", LoraConfig(r=8, lora_alpha=16, target_modules=["k_proj"]))
     return model
+
+
+def fixed(tmp_path, findings):
+    hint_says(findings, "model.add_adapter(name, config)")
+    return good(tmp_path)

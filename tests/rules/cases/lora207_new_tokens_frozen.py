@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tests.rules.runner import hint_groups
 from tests.tiny_models import lora, saved_llama_dir
 
 CODE = "LORA207"
@@ -21,3 +22,8 @@ def bad(tmp_path):
 
 def good(tmp_path):
     return lora(_resized(), trainable_token_indices={"embed_tokens": list(range(128, 136))})
+
+
+def fixed(tmp_path, findings):
+    layer, low, high = hint_groups(findings, r"trainable_token_indices=\{'(\w+)': list\(range\((\d+), (\d+)\)\)\}")
+    return lora(_resized(), trainable_token_indices={layer: list(range(int(low), int(high)))})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tests.rules.runner import hint_groups
 from tests.tiny_models import llama, lora
 
 CODE = "LORA301"
@@ -13,3 +14,8 @@ def bad(tmp_path):
 
 def good(tmp_path):
     return lora(llama())
+
+
+def fixed(tmp_path, findings):
+    _, high = hint_groups(findings, r"set lora_alpha between ([\d.]+) and ([\d.]+)")
+    return lora(llama(), r=2, lora_alpha=float(high))

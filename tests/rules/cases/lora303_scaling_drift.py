@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tests.rules.runner import hint_says
 from tests.tiny_models import llama, lora
 
 CODE = "LORA303"
@@ -14,4 +15,9 @@ def bad(tmp_path):
 
 
 def good(tmp_path):
+    return lora(llama(), lora_alpha=32)
+
+
+def fixed(tmp_path, findings):
+    hint_says(findings, "get_peft_model with a new LoraConfig")
     return lora(llama(), lora_alpha=32)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tests.rules.runner import hint_groups
 from tests.saved_adapters import training_run
 
 CODE = "LORA304"
@@ -14,3 +15,9 @@ def bad(tmp_path):
 
 def good(tmp_path):
     return str(training_run(alphas=(16, 16), steps=(10, 20)))
+
+
+def fixed(tmp_path, findings):
+    (step,) = hint_groups(findings, r"Resume from checkpoint-(\d+) with its own adapter_config\.json")
+    assert step == "10"
+    return str(training_run(alphas=(16, 16), steps=(10, 20)))  # the resume keeps checkpoint-10's alpha

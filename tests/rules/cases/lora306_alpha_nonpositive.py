@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tests.rules.runner import hint_groups
 from tests.tiny_models import llama, lora
 
 CODE = "LORA306"
@@ -13,3 +14,8 @@ def bad(tmp_path):
 
 def good(tmp_path):
     return lora(llama())
+
+
+def fixed(tmp_path, findings):
+    (alpha,) = hint_groups(findings, r"lora_alpha = (\d+)")
+    return lora(llama(), lora_alpha=int(alpha))

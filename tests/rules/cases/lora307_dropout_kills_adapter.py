@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tests.rules.runner import hint_groups
 from tests.tiny_models import llama, lora
 
 CODE = "LORA307"
@@ -13,3 +14,8 @@ def bad(tmp_path):
 
 def good(tmp_path):
     return lora(llama(), lora_dropout=0.1)
+
+
+def fixed(tmp_path, findings):
+    _, high = hint_groups(findings, r"lora_dropout \(([\d.]+) to ([\d.]+)")
+    return lora(llama(), lora_dropout=float(high))

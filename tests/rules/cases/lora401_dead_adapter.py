@@ -14,3 +14,9 @@ def bad(tmp_path):
 
 def good(tmp_path):
     return {"model": build(MLP, ["lin0", "lin1"]), "batch": mlp_batch()}
+
+
+def fixed(tmp_path, findings):
+    dropped = {f.location.module.rsplit(".", 1)[-1] for f in findings if "Drop it from target_modules" in f.hint}
+    assert dropped == {"proj"}, findings
+    return {"model": build(SkipsLayer, [t for t in ["lin0", "lin1", "proj"] if t not in dropped]), "batch": mlp_batch()}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import torch
 
+from tests.rules.runner import hint_groups
 from tests.tiny_models import llama, lora
 
 CODE = "LORA403"
@@ -18,3 +19,12 @@ def bad(tmp_path):
 
 def good(tmp_path):
     return lora(llama())
+
+
+def fixed(tmp_path, findings):
+    (name,) = hint_groups(findings, r"Reload or re-initialise (\S+): ")
+    model = bad(tmp_path)
+    reloaded = dict(llama().named_parameters())[name.removeprefix("base_model.model.")]
+    with torch.no_grad():
+        dict(model.named_parameters())[name].copy_(reloaded)
+    return model

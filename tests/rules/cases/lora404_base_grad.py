@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tests.rules.runner import hint_says
 from tests.tiny_models import llama, lora
 
 CODE = "LORA404"
@@ -17,3 +18,10 @@ def bad(tmp_path):
 
 def good(tmp_path):
     return lora(llama(), modules_to_save=["lm_head"])
+
+
+def fixed(tmp_path, findings):
+    hint_says(findings, "Leave base weights frozen")
+    model = bad(tmp_path)
+    model.base_model.model.lm_head.weight.requires_grad_(False)
+    return model

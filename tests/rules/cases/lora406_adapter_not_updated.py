@@ -4,6 +4,7 @@ from lr 0 with gradient accumulation 2 (the check waits for the first step that 
 from __future__ import annotations
 
 from tests.callback_trainers import adapter_lr_zero_optimizer, guarded_setup, lora_model
+from tests.rules.runner import hint_says
 
 CODE = "LORA406"
 
@@ -15,3 +16,15 @@ def bad(tmp_path):
 
 def good(tmp_path):
     return guarded_setup(tmp_path, warmup_steps=1, gradient_accumulation_steps=2, lr_scheduler_type="linear")
+
+
+def fixed(tmp_path, findings):
+    import torch
+
+    hint_says(findings, "Give every adapter weight a param group with lr > 0")
+    model = lora_model()
+    optimizer = adapter_lr_zero_optimizer(model)
+    for group in optimizer.param_groups:
+        group["lr"] = group["lr"] or 1e-3
+    assert isinstance(optimizer, torch.optim.Optimizer)
+    return guarded_setup(tmp_path, model=model, optimizer=optimizer)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import torch
 
+from tests.rules.runner import hint_says
 from tests.tiny_models import llama_kbit, lora
 
 CODE = "LORA502"
@@ -17,3 +18,8 @@ def good(tmp_path):
     from peft import prepare_model_for_kbit_training
 
     return lora(prepare_model_for_kbit_training(llama_kbit(4, dtype=torch.bfloat16)))
+
+
+def fixed(tmp_path, findings):
+    hint_says(findings, "peft.prepare_model_for_kbit_training(base) before get_peft_model")
+    return good(tmp_path)

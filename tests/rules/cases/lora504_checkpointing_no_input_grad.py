@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tests.rules.runner import hint_literal
 from tests.tiny_models import vit_classifier, vit_qv
 
 CODE = "LORA504"
@@ -29,4 +30,11 @@ def good(tmp_path):
     model = _wrapped()
     model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": True})
     model.enable_input_require_grads()
+    return model
+
+
+def fixed(tmp_path, findings):
+    model = _wrapped()
+    kwargs = hint_literal(findings, r"gradient_checkpointing_kwargs=(\{[^}]*\})")
+    model.gradient_checkpointing_enable(gradient_checkpointing_kwargs=kwargs)
     return model

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import torch
 
+from tests.rules.runner import hint_says
 from tests.tiny_models import llama, lora
 
 CODE = "LORA505"
@@ -20,3 +21,12 @@ def bad(tmp_path):
 
 def good(tmp_path):
     return lora(llama(), use_dora=True)
+
+
+def fixed(tmp_path, findings):
+    hint_says(findings, "Keep lora_magnitude_vector in float32")
+    model = bad(tmp_path)
+    for param in model.parameters():
+        if param.requires_grad:
+            param.data = param.data.float()
+    return model

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tests.merged_models import correct_merge, merged_setup, unmerged_copy
+from tests.rules.runner import hint_says
 from tests.saved_adapters import trained_llama
 
 CODE = "LORA607"
@@ -15,3 +16,8 @@ def bad(tmp_path):
 
 def good(tmp_path):
     return merged_setup(correct_merge(), trained_llama())
+
+
+def fixed(tmp_path, findings):
+    hint_says(findings, "Save the object merge_and_unload() returns")
+    return good(tmp_path)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tests.rules.runner import hint_says
 from tests.trainers import sft_trainer
 
 CODE = "LORA702"
@@ -13,3 +14,8 @@ def bad(tmp_path):
 
 def good(tmp_path):
     return {"model": sft_trainer(tmp_path)}
+
+
+def fixed(tmp_path, findings):
+    hint_says(findings, "Give the tokenizer a pad token other than EOS")
+    return good(tmp_path)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tests.rules.runner import hint_says
 from tests.trainers import sft_trainer
 
 CODE = "LORA703"
@@ -12,4 +13,9 @@ def bad(tmp_path):
 
 
 def good(tmp_path):
+    return {"model": sft_trainer(tmp_path, max_length=32)}
+
+
+def fixed(tmp_path, findings):
+    hint_says(findings, "Raise max_length to fit the answers")
     return {"model": sft_trainer(tmp_path, max_length=32)}

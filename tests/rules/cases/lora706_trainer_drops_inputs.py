@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tests.rules.runner import hint_says
 from tests.trainers import SENTENCES, text_collator, sft_trainer, tokenizer
 
 CODE = "LORA706"
@@ -18,4 +19,9 @@ def bad(tmp_path):
 
 
 def good(tmp_path):
+    return {"model": _trainer(tmp_path, remove=False)}
+
+
+def fixed(tmp_path, findings):
+    hint_says(findings, "Set remove_unused_columns=False")
     return {"model": _trainer(tmp_path, remove=False)}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tests.launch_configs import deepspeed_json, launched
+from tests.rules.runner import hint_says
 
 CODE = "LORA801"
 PROBE = False
@@ -14,4 +15,10 @@ def bad(tmp_path):
 
 def good(tmp_path):
     path = deepspeed_json(tmp_path, stage3_gather_16bit_weights_on_model_save=True)
+    return launched("train.py:build", deepspeed=path)
+
+
+def fixed(tmp_path, findings):
+    hint_says(findings, 'Set "stage3_gather_16bit_weights_on_model_save": true')
+    path = deepspeed_json(tmp_path, offload_param={"device": "cpu"}, stage3_gather_16bit_weights_on_model_save=True)
     return launched("train.py:build", deepspeed=path)
