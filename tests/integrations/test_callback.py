@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import subprocess
 import sys
 
@@ -128,6 +129,35 @@ def test_an_internal_error_is_a_warning_and_the_run_goes_on(tmp_path, caplog, mo
         run.train()
     assert run.state.global_step == 3
     assert "fingerprinting the weights failed (KeyError" in caplog.text
+
+
+def _hooks(model) -> int:
+    return sum(len(m._forward_hooks) + len(m._forward_pre_hooks) + len(m._backward_hooks) for m in model.modules()) + sum(
+        len(p._backward_hooks or {}) for p in model.parameters()
+    )
+
+
+@pytest.mark.skipif(
+    not os.environ.get("LORA_LINT_COMPILE_TESTS"),
+    reason="compiling the tiny Llama takes about 3 minutes on a 2-core CPU; LORA_LINT_COMPILE_TESTS=1 runs it",
+)
+def test_a_compiled_model_is_checked_through_its_wrapper_and_left_without_hooks(tmp_path, caplog) -> None:
+    import torch
+
+    model = lora_model(unfrozen_base=True)
+    hooks = _hooks(model)
+    compiled = torch.compile(model)
+    guard = LoraLintCallback(on_error="warn", ignore=["LORA201", "LORA404"])
+    # the compiled wrapper's forward(*args, **kwargs) names no column: keep them all
+    run = trainer(tmp_path, model=compiled, callbacks=[guard], remove_unused_columns=False)
+    with caplog.at_level(logging.WARNING, logger="lora_lint"):
+        run.train()
+    assert run.state.global_step == 3
+    facts = guard.first_step_facts
+    assert facts is not None and facts.layers == 4 and not facts.stale  # LORA406 read every adapter layer
+    assert facts.changed_base == ("base_model.model.model.layers.0.mlp.down_proj.weight",)
+    assert guard.reports[1].codes == {"LORA407"}
+    assert _hooks(model) == hooks
 
 
 def test_select_and_ignore_and_a_bad_on_error() -> None:
