@@ -7,63 +7,31 @@ Every process runs at once, bounded by a timeout, so the whole module costs one 
 from __future__ import annotations
 
 import json
-import os
-import socket
 import subprocess
-import sys
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
+from tests.distributed.ranks import Ran, free_port, job_env, rank_env, start, wait
+
 FACTORIES = "tests.distributed.factories"
 SETUPS = ("clean", "dead", "leak")
 WRAPPERS = ("ddp", "fsdp")
 DISAGREE = ("seeded_per_rank", "grad_on_rank_zero")
-TIMEOUT = 240
-
-
-@dataclass
-class Ran:
-    rc: int
-    out: str
-    err: str
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _start(targets: list[str], env: dict[str, str]) -> subprocess.Popen[str]:
-    environ = {k: v for k, v in os.environ.items() if k not in ("RANK", "WORLD_SIZE", "LOCAL_RANK")}
-    environ.update(HF_HUB_OFFLINE="1", OMP_NUM_THREADS="1", PYTHONPATH=str(REPO), **env)
-    args = [sys.executable, "-m", "lora_lint", "check", "-f", "json", *(f"{FACTORIES}:{t}" for t in targets)]
-    return subprocess.Popen(args, cwd=REPO, env=environ, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-
-
-def _wait(proc: subprocess.Popen[str]) -> Ran:
-    try:
-        out, err = proc.communicate(timeout=TIMEOUT)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        out, err = proc.communicate()
-        pytest.fail(f"a rank did not finish in {TIMEOUT}s:\n{err[-2000:]}")
-    return Ran(proc.returncode, out, err)
+    return start(["-m", "lora_lint", "check", "-f", "json", *(f"{FACTORIES}:{t}" for t in targets)], env)
 
 
 @pytest.fixture(scope="module")
 def runs() -> tuple[list[Ran], Ran]:
     """(the two ranks of one job over every setup, one process over the unwrapped setups)."""
-    port = str(_free_port())
     targets = [f"{w}_{s}" for w in WRAPPERS for s in SETUPS] + list(DISAGREE)
-    job = {"WORLD_SIZE": "2", "LOCAL_WORLD_SIZE": "2", "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": port}
-    ranks = [_start(targets, {**job, "RANK": str(r), "LOCAL_RANK": str(r)}) for r in (0, 1)]
+    job = job_env(2, free_port())
+    ranks = [_start(targets, {**job, **rank_env(r)}) for r in (0, 1)]
     single = _start([f"ddp_{s}" for s in SETUPS], {})
-    return [_wait(p) for p in ranks], _wait(single)
+    return [wait(p) for p in ranks], wait(single)
 
 
 def _findings(run: Ran) -> dict[str, list[tuple[Any, ...]]]:
