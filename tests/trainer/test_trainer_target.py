@@ -183,7 +183,7 @@ def test_trl_sft_trainer_is_read_like_a_trainer(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("given", ["dict", "file"])
 def test_the_deepspeed_config_of_the_arguments_feeds_the_launch_rules(tmp_path: Path, given: str) -> None:
-    pytest.importorskip("deepspeed", reason="TrainingArguments(deepspeed=...) needs deepspeed installed")
+    pytest.importorskip("deepspeed", reason="deepspeed is not installed here (the legacy set has none): TrainingArguments(deepspeed=...) refuses to build without it")
     import json
 
     from transformers import TrainingArguments
