@@ -1,10 +1,10 @@
 """``LoraLintCallback``: lint a transformers ``Trainer`` run at train begin and after its first real step.
 
 At train begin the live model is linted with the first batch of the trainer's own data loader, its
-optimizer, its tokenizer and its arguments. Around the first optimizer step whose learning rate is above zero, cheap
-fingerprints show which adapter layers did not change (LORA406) and which undeclared base weights
-did (LORA407). The callback then goes quiet: it registers no hooks, so later steps cost a method
-call that returns at once.
+optimizer, its tokenizer and its arguments. Around the first optimizer step whose learning rate is
+above zero, cheap fingerprints show which adapter layers did not change (LORA406) and which
+undeclared base weights did (LORA407). The callback then goes quiet: it registers no hooks, so later
+steps cost a method call that returns at once.
 """
 
 from __future__ import annotations
