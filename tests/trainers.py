@@ -101,7 +101,8 @@ def arguments(out: Path, **overrides: Any) -> Any:
 
 def sft_trainer(
     out: Path, *, pad_is_eos: bool = False, mask_all: bool = False, eos: bool = True, max_length: int = 32,
-    rows: Sequence[Mapping[str, Any]] | None = None, collator: Any = None, model: Any = None, **args: Any,
+    rows: Sequence[Mapping[str, Any]] | None = None, collator: Any = None, model: Any = None,
+    callbacks: list[Any] | None = None, **args: Any,
 ) -> Any:
     """A real causal-LM Trainer: the tiny Llama with LoRA, prompt-masked rows, a padding collator."""
     from transformers import Trainer
@@ -114,6 +115,7 @@ def sft_trainer(
         train_dataset=ListDataset(data),
         data_collator=collator or pad_collator(tok.pad_token_id),
         processing_class=tok,
+        callbacks=callbacks,
     )
 
 

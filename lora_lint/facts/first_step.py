@@ -89,7 +89,9 @@ class StepWatch:
         tensors = dict(model.named_parameters())
         self._optimizer = innermost_optimizer(optimizer)
         self._adapter = [(p, tensors[p.name]) for p in facts.params if p.kind is Kind.ADAPTER and p.requires_grad]
-        self._base = [(p, tensors[p.name]) for p in facts.params if p.kind is Kind.BASE]
+        # only what the optimizer holds can change in its step: frozen base weights are not read at all
+        held = {id(t) for g in getattr(self._optimizer, "param_groups", ()) for t in g.get("params", ())}
+        self._base = [(p, tensors[p.name]) for p in facts.params if p.kind is Kind.BASE and id(tensors[p.name]) in held]
         self._before: Any = None
         self._grads: list[bool] = []
         self._lr: dict[int, float] = {}

@@ -97,13 +97,21 @@ def _deepspeed_path(accelerate: ConfigFile, given: Path | None) -> Path | None:
 
 
 def read_launch(
-    accelerate_config: Path | None = None, deepspeed: Path | None = None, environ: Mapping[str, str] | None = None
+    accelerate_config: Path | None = None,
+    deepspeed: Path | ConfigFile | None = None,
+    environ: Mapping[str, str] | None = None,
 ) -> LaunchFacts | None:
-    """The launch facts of these files and the environment's ``WORLD_SIZE``; None when neither says anything."""
+    """The launch facts of these files and the environment's ``WORLD_SIZE``; None when neither says anything.
+
+    ``deepspeed`` is a JSON file, or a config already in memory (``TrainingArguments(deepspeed={...})``).
+    """
     env = os.environ if environ is None else environ
     acc = read_yaml(Path(accelerate_config)) if accelerate_config is not None else None
-    ds_path = _deepspeed_path(acc, deepspeed) if acc is not None else deepspeed
-    ds = read_json(Path(ds_path)) if ds_path is not None else None
+    if isinstance(deepspeed, ConfigFile):
+        ds: ConfigFile | None = deepspeed
+    else:
+        ds_path = _deepspeed_path(acc, deepspeed) if acc is not None else deepspeed
+        ds = read_json(Path(ds_path)) if ds_path is not None else None
     files = tuple(str(c.path) for c in (acc, ds) if c is not None)
     world = _world_size(acc, env)
     if not files and world is None:

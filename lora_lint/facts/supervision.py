@@ -112,9 +112,11 @@ def special_ids(setup: Setup) -> SpecialIds:
 
 
 def _max_length(setup: Setup) -> int | None:
-    inputs = setup.trainer_inputs
-    if inputs is not None and inputs.max_length is not None:
-        return inputs.max_length
+    """The arguments' ``max_length`` (TRL's SFTConfig: also ``max_seq_length``), else the tokenizer's."""
+    for key in ("max_length", "max_seq_length"):
+        value = getattr(setup.training_args, key, None)
+        if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+            return value
     limit = getattr(setup.tokenizer, "model_max_length", None)
     return limit if isinstance(limit, int) and 0 < limit < _NO_LIMIT else None
 

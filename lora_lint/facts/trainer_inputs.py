@@ -25,5 +25,3 @@ class TrainerInputs:
     removed_columns: tuple[str, ...] = ()
     #: why no first batch could be read after those columns were removed (the collator raised)
     batch_error: str | None = None
-    #: the configured maximum sequence length (``max_length``/``max_seq_length`` of the arguments)
-    max_length: int | None = None

@@ -1,10 +1,10 @@
 """``LoraLintCallback``: lint a transformers ``Trainer`` run at train begin and after its first real step.
 
-At train begin the live model is linted with the first batch of the trainer's own data loader and
-its optimizer. Around the first optimizer step whose learning rate is above zero, cheap
-fingerprints show which adapter layers did not change (LORA406) and which undeclared base weights
-did (LORA407). The callback then goes quiet: it registers no hooks, so later steps cost a method
-call that returns at once.
+At train begin the live model is linted with the first batch of the trainer's own data loader, its
+optimizer, its tokenizer and its arguments. Around the first optimizer step whose learning rate is
+above zero, cheap fingerprints show which adapter layers did not change (LORA406) and which
+undeclared base weights did (LORA407). The callback then goes quiet: it registers no hooks, so later
+steps cost a method call that returns at once.
 """
 
 from __future__ import annotations
@@ -65,6 +65,8 @@ class LoraLintCallback(TrainerCallback):
         self, args: TrainingArguments, state: TrainerState, control: TrainerControl, **kwargs: Any
     ) -> None:
         from lora_lint.api import lint
+        from lora_lint.context import Setup
+        from lora_lint.sources.trainer import attach_run
 
         model = unwrap_model(kwargs.get("model"))
         optimizer = kwargs.get("optimizer")
@@ -72,16 +74,17 @@ class LoraLintCallback(TrainerCallback):
         if model is None:
             return
         batch = _guarded("reading the first training batch", lambda: peek_batch(kwargs.get("train_dataloader")))
-        report = _guarded(
-            "the train-begin lint",
-            lambda: lint(
-                model,
-                batch=batch,
+
+        def train_begin() -> Report:
+            setup = Setup(
+                target=f"<{type(model).__name__}>", model=model, batch=batch,
                 optimizer=innermost_optimizer(optimizer) if optimizer is not None else None,
-                select=self.select,
-                ignore=self.ignore,
-            ),
-        )
+            )
+            # the tokenizer, arguments and launch, read as for a Trainer target
+            attach_run(setup, args, kwargs.get("processing_class"))
+            return lint(setup, select=self.select, ignore=self.ignore)
+
+        report = _guarded("the train-begin lint", train_begin)
         self._decide(report, control, state, "at train begin")
         if self.first_step and not control.should_training_stop and self._step_codes() and optimizer is not None:
             self._watch = _guarded("fingerprinting the weights", lambda: StepWatch(model, optimizer))

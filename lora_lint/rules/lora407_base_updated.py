@@ -10,6 +10,7 @@ from lora_lint.hookspecs import RegisterRule
 from lora_lint.plugins import hookimpl
 from lora_lint.rules._base import Needs, Rule
 from lora_lint.text import shorten
+from lora_lint.wording import plural
 
 if TYPE_CHECKING:
     from lora_lint.context import RuleContext
@@ -59,7 +60,7 @@ class BaseUpdated(Rule):
         changed = step.changed_base
         yield self.finding(
             ctx,
-            f"optimizer step {step.step} changed {len(changed)} base parameters no config field declares trainable "
+            f"optimizer step {step.step} changed {plural(len(changed), 'base parameter')} no config field declares trainable "
             f"(e.g. {shorten(changed, _SHOW)}): the saved adapter will not hold these changes",
             parameter=changed[0],
             evidence={"step": step.step, "changed_base": list(changed)},

@@ -60,12 +60,25 @@ def setup_from_trainer(target: str, trainer: Any, origin: Location | None = None
         remove_unused_columns=bool(args.remove_unused_columns),
         removed_columns=removed,
         batch_error=error,
-        max_length=_max_length(args),
     )
-    return Setup(
+    setup = Setup(
         target=target, model=trainer.model, batch=batch, optimizer=optimizer, origin=origin or Location(),
-        tokenizer=_tokenizer(trainer), training_args=args, trainer_inputs=inputs, launch=_launch(target, args),
+        trainer_inputs=inputs,
     )
+    return attach_run(setup, args, getattr(trainer, "processing_class", None))
+
+
+def attach_run(setup: Setup, args: Any, processing_class: Any) -> Setup:
+    """``setup`` with what the training run tells lint: the tokenizer (pad and EOS ids), the
+    ``TrainingArguments`` (maximum length) and the launch they configure (a DeepSpeed file).
+
+    A Trainer target and ``LoraLintCallback`` both read the run through this one function.
+    """
+    setup.tokenizer = _tokenizer(processing_class)
+    setup.training_args = args
+    if args is not None:
+        setup.launch = _launch(args)
+    return setup
 
 
 def _is_iterable(dataset: Any) -> bool:
@@ -181,26 +194,22 @@ def _optimizer(target: str, trainer: Any) -> Any:
         raise SetupLoadError(target, f"creating the trainer's optimizer failed: {type(exc).__name__}: {' '.join(str(exc).split())}") from None
 
 
-def _tokenizer(trainer: Any) -> Any:
-    tok = getattr(trainer, "processing_class", None)
+def _tokenizer(processing_class: Any) -> Any:
+    tok = processing_class
     if tok is not None and not hasattr(tok, "eos_token_id"):
         tok = getattr(tok, "tokenizer", None)  # a processor carries its tokenizer
     return tok
 
 
-def _max_length(args: Any) -> int | None:
-    for key in ("max_length", "max_seq_length"):  # TRL's SFTConfig
-        value = getattr(args, key, None)
-        if isinstance(value, int) and value > 0:
-            return value
-    return None
+def _launch(args: Any) -> LaunchFacts | None:
+    """Launch facts from ``TrainingArguments.deepspeed``, a JSON file or a dict (``fsdp``/``fsdp_config`` are
+    not read: transformers 4.x and 5.x turn them into different accelerate settings)."""
+    from lora_lint.facts.launch import read_launch
+    from lora_lint.facts.launch_files import ConfigFile
 
-
-def _launch(target: str, args: Any) -> LaunchFacts | None:
-    """Launch facts from ``TrainingArguments.deepspeed`` given as a file (a dict is not read)."""
     deepspeed = getattr(args, "deepspeed", None)
+    if isinstance(deepspeed, Mapping):
+        return read_launch(deepspeed=ConfigFile(Path("TrainingArguments.deepspeed"), deepspeed, {}))
     if not isinstance(deepspeed, (str, Path)) or not deepspeed:
         return None
-    from lora_lint.facts.launch import read_launch
-
     return read_launch(deepspeed=Path(deepspeed))  # an unreadable file is a usage error naming it

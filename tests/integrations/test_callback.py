@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import subprocess
 import sys
 
@@ -39,23 +40,66 @@ def test_lr_zero_for_the_adapters_raises_lint_failed_after_the_first_step(tmp_pa
     assert run.state.global_step == 0  # raised inside the first optimizer step, before the step was counted
 
 
-def test_a_leftover_unfrozen_base_stops_the_run(tmp_path, caplog) -> None:
+def test_a_leftover_unfrozen_base_stops_the_run_at_train_begin(tmp_path, caplog) -> None:
     guard = LoraLintCallback(on_error="stop")
     run = trainer(tmp_path, model=lora_model(unfrozen_base=True), callbacks=[guard], logging_steps=1)
     with caplog.at_level(logging.ERROR, logger="lora_lint"):
         run.train()
-    assert run.state.global_step < 3
+    assert run.state.global_step == 1  # "stop" ends training after the step under way
     assert {"LORA201"} <= guard.reports[0].codes
     assert "training stops" in caplog.text
 
 
+@pytest.mark.parametrize("on_error", ["raise", "stop"])
+def test_a_leftover_unfrozen_base_is_lora407_after_the_first_step(tmp_path, on_error: str) -> None:
+    # LORA201 (trainable) and LORA404 (gets gradient) stop the run at train begin: ignored here, the
+    # first-step check is the one that sees the base weight change
+    guard = LoraLintCallback(on_error=on_error, ignore=["LORA201", "LORA404"])
+    run = trainer(tmp_path, model=lora_model(unfrozen_base=True), callbacks=[guard])
+    if on_error == "raise":
+        with pytest.raises(LintFailed, match="LORA407") as failed:
+            run.train()
+        assert "model.layers.0.mlp.down_proj.weight" in str(failed.value)
+        assert run.state.global_step == 0
+    else:
+        run.train()
+        assert run.state.global_step == 1
+    assert guard.first_step_facts is not None
+    assert guard.first_step_facts.changed_base == ("base_model.model.model.layers.0.mlp.down_proj.weight",)
+    assert guard.reports[-1].codes == {"LORA407"}
+
+
+def test_masked_labels_raise_at_train_begin_before_any_step(tmp_path) -> None:
+    run = trainer(tmp_path, mask_labels=True, callbacks=[LoraLintCallback()])
+    with pytest.raises(LintFailed) as failed:
+        run.train()
+    # the probe's loss over no supervised token is NaN: LORA401/403 come along with the root cause
+    assert "LORA701" in failed.value.report.codes
+    assert "every row of the batch (4 of 4)" in str(failed.value)
+    assert run.state.global_step == 0
+
+
 def test_masked_labels_stop_the_run(tmp_path) -> None:
-    if "LORA701" not in Linter().registry.rules:
-        pytest.skip("LORA701 labels-unsupervised is not registered")
     guard = LoraLintCallback(on_error="stop")
     run = trainer(tmp_path, mask_labels=True, callbacks=[guard])
     run.train()
-    assert "LORA701" in guard.reports[0].codes and run.state.global_step < 3
+    assert "LORA701" in guard.reports[0].codes and run.state.global_step == 1
+
+
+def test_the_callback_reads_the_tokenizer_and_arguments_as_a_trainer_target_does(tmp_path) -> None:
+    from lora_lint import lint
+    from tests.trainers import sft_trainer
+
+    # pad = EOS in the tokenizer only: the tiny model's config names other ids, so only the tokenizer shows it
+    target = sft_trainer(tmp_path / "target", pad_is_eos=True)
+    expected = lint(target, probe=False)
+    assert expected.codes == {"LORA702"}, expected.format_findings()
+    guard = LoraLintCallback(on_error="stop", fail_on="warning")
+    run = sft_trainer(tmp_path / "run", pad_is_eos=True, callbacks=[guard])
+    run.train()
+    assert run.state.global_step == 1
+    assert [(f.code, f.message) for f in guard.reports[0].findings] == [(f.code, f.message) for f in expected.findings]
+    assert "from the tokenizer" in guard.reports[0].findings[0].message
 
 
 def test_warn_logs_and_a_warmup_from_lr_zero_is_checked_at_the_first_step_with_a_rate(tmp_path, caplog) -> None:
@@ -85,6 +129,35 @@ def test_an_internal_error_is_a_warning_and_the_run_goes_on(tmp_path, caplog, mo
         run.train()
     assert run.state.global_step == 3
     assert "fingerprinting the weights failed (KeyError" in caplog.text
+
+
+def _hooks(model) -> int:
+    return sum(len(m._forward_hooks) + len(m._forward_pre_hooks) + len(m._backward_hooks) for m in model.modules()) + sum(
+        len(p._backward_hooks or {}) for p in model.parameters()
+    )
+
+
+@pytest.mark.skipif(
+    not os.environ.get("LORA_LINT_COMPILE_TESTS"),
+    reason="compiling the tiny Llama takes about 3 minutes on a 2-core CPU; LORA_LINT_COMPILE_TESTS=1 runs it",
+)
+def test_a_compiled_model_is_checked_through_its_wrapper_and_left_without_hooks(tmp_path, caplog) -> None:
+    import torch
+
+    model = lora_model(unfrozen_base=True)
+    hooks = _hooks(model)
+    compiled = torch.compile(model)
+    guard = LoraLintCallback(on_error="warn", ignore=["LORA201", "LORA404"])
+    # the compiled wrapper's forward(*args, **kwargs) names no column: keep them all
+    run = trainer(tmp_path, model=compiled, callbacks=[guard], remove_unused_columns=False)
+    with caplog.at_level(logging.WARNING, logger="lora_lint"):
+        run.train()
+    assert run.state.global_step == 3
+    facts = guard.first_step_facts
+    assert facts is not None and facts.layers == 4 and not facts.stale  # LORA406 read every adapter layer
+    assert facts.changed_base == ("base_model.model.model.layers.0.mlp.down_proj.weight",)
+    assert guard.reports[1].codes == {"LORA407"}
+    assert _hooks(model) == hooks
 
 
 def test_select_and_ignore_and_a_bad_on_error() -> None:

@@ -171,6 +171,40 @@ def test_trl_sft_trainer_is_read_like_a_trainer(tmp_path: Path) -> None:
     trainer = SFTTrainer(model=lora(llama()), args=args, train_dataset=data, processing_class=tok)
     setup = setup_from_trainer("sft", trainer)
     assert setup.trainer_inputs is not None and setup.trainer_inputs.trainer_type == "SFTTrainer"
-    assert setup.trainer_inputs.max_length == 32 and "labels" in setup.batch or "completion_mask" in setup.batch
+    assert "labels" in setup.batch or "completion_mask" in setup.batch
+    if "labels" in setup.batch:  # SFTConfig.max_length is the length LORA703 judges truncation by
+        from lora_lint.facts.supervision import collect_supervision
+
+        facts = collect_supervision(setup)
+        assert facts is not None and facts.max_length == 32
     report = lint(trainer)
     assert not report.findings, report.format_findings()
+
+
+@pytest.mark.parametrize("given", ["dict", "file"])
+def test_the_deepspeed_config_of_the_arguments_feeds_the_launch_rules(tmp_path: Path, given: str) -> None:
+    pytest.importorskip("deepspeed", reason="deepspeed is not installed here (the legacy set has none): TrainingArguments(deepspeed=...) refuses to build without it")
+    import json
+
+    from transformers import TrainingArguments
+
+    from lora_lint.context import Setup
+    from lora_lint.sources.trainer import attach_run
+    from tests.tiny_models import llama, lora
+
+    config = {"zero_optimization": {"stage": 3}, "train_micro_batch_size_per_gpu": "auto"}
+    file = tmp_path / "ds.json"
+    file.write_text(json.dumps(config, indent=2))
+    args = TrainingArguments(
+        output_dir=str(tmp_path), use_cpu=True, report_to=[], deepspeed=config if given == "dict" else str(file)
+    )
+    setup = attach_run(Setup(target="t", model=lora(llama())), args, tokenizer())
+    assert setup.tokenizer is not None and setup.training_args is args
+    report = lint(setup, probe=False, select="LORA801")
+    (finding,) = report.findings
+    where = "TrainingArguments.deepspeed" if given == "dict" else str(file)
+    assert finding.code == "LORA801" and f"ZeRO stage 3 ({where})" in finding.message
+    # the same config given as a correct one stays quiet
+    config["zero_optimization"]["stage3_gather_16bit_weights_on_model_save"] = True
+    quiet = TrainingArguments(output_dir=str(tmp_path), use_cpu=True, report_to=[], deepspeed=config)
+    assert not lint(attach_run(Setup(target="t", model=lora(llama())), quiet, None), probe=False, select="LORA801").findings
