@@ -39,7 +39,7 @@ def run_cli(
     base = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR", "PYTEST_CURRENT_TEST")}
     base["HF_HUB_OFFLINE"] = "1"
     environ = {**base, **(env or {})}
-    forked = None if fresh else run_forked(LORA_LINT, list(args), cwd, base, environ, timeout)
+    forked = None if fresh else run_forked(LORA_LINT, list(args), cwd, environ, timeout)
     if forked is not None:
         return Run(*forked)
     proc = subprocess.run(

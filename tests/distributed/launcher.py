@@ -12,7 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli.cli_processes import ForkedProcess, python_module
+
 REPO = Path(__file__).resolve().parents[2]
+Process = subprocess.Popen[str] | ForkedProcess
 
 
 @dataclass
@@ -28,23 +31,27 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start(args: list[str], env: dict[str, str]) -> subprocess.Popen[str]:
-    """``python ARGS`` in the repository with the launcher's environment plus ``env``."""
-    environ = {k: v for k, v in os.environ.items() if k not in ("RANK", "WORLD_SIZE", "LOCAL_RANK")}
+def start(args: list[str], env: dict[str, str]) -> Process:
+    """``python ARGS`` in the repository with the launcher's environment plus ``env``; ``-m MODULE`` is forked
+    from a process that has torch imported (tests/cli/cli_processes.py), anything else starts afresh."""
+    environ = {k: v for k, v in os.environ.items() if k not in ("RANK", "WORLD_SIZE", "LOCAL_RANK", "PYTEST_CURRENT_TEST")}
     environ.update(HF_HUB_OFFLINE="1", OMP_NUM_THREADS="1", PYTHONPATH=str(REPO), **env)
+    forked = python_module(args[1], args[2:], REPO, environ) if len(args) >= 2 and args[0] == "-m" else None
+    if forked is not None:
+        return forked
     return subprocess.Popen(
         [sys.executable, *args], cwd=REPO, env=environ, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
 
 
-def start_job(args: list[str], world: int = 2, env: dict[str, str] | None = None) -> list[subprocess.Popen[str]]:
+def start_job(args: list[str], world: int = 2, env: dict[str, str] | None = None) -> list[Process]:
     """``world`` processes of one job on a fresh port, rank 0 first."""
     job = {"WORLD_SIZE": str(world), "LOCAL_WORLD_SIZE": str(world), "MASTER_ADDR": "127.0.0.1",
            "MASTER_PORT": str(free_port()), **(env or {})}  # fmt: skip
     return [start(args, {**job, "RANK": str(r), "LOCAL_RANK": str(r)}) for r in range(world)]
 
 
-def wait(proc: subprocess.Popen[str], timeout: float) -> Ran:
+def wait(proc: Process, timeout: float) -> Ran:
     try:
         out, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
