@@ -1,5 +1,5 @@
 """A chat template / collator mismatch: the template writes the answer after <bot>, the collator looks for
-<assistant>, finds it in no row, and masks every label. LORA701 (and the probe's empty loss, LORA401/403).
+<assistant>, finds it in no row, and masks every label. LORA701; the probe notes that it has nothing to judge.
 
     lora-lint check examples/trainer_masked_labels.py:build
 """

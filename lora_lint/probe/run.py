@@ -32,6 +32,12 @@ def run_probe(ctx: RuleContext) -> ProbeResult | None:
     if meta is not None:  # e.g. adapters created with low_cpu_mem_usage=True (LORA503 reports it)
         ctx.note(f"probe skipped: {meta} and possibly more weights are on the meta device, so no values to run")
         return None
+    supervision = ctx.supervision
+    # in a job every rank must reach the probe's meeting point alike, and another rank's rows may be supervised
+    if supervision is not None and supervision.supervised == 0 and not is_distributed():
+        ctx.note("probe skipped: the batch supervises no token (every label is the ignore index), so its loss "
+                 "carries no gradient to judge the adapters by; give a batch with supervised labels")
+        return None
     device, note = probe_device(model, ctx.settings.device)
     if note:
         ctx.note(note)

@@ -73,8 +73,9 @@ def test_masked_labels_raise_at_train_begin_before_any_step(tmp_path) -> None:
     run = trainer(tmp_path, mask_labels=True, callbacks=[LoraLintCallback()])
     with pytest.raises(LintFailed) as failed:
         run.train()
-    # the probe's loss over no supervised token is NaN: LORA401/403 come along with the root cause
-    assert "LORA701" in failed.value.report.codes
+    # a batch that supervises no token gives the probe nothing to judge: the root cause alone, and a note
+    assert failed.value.report.codes == {"LORA701"}
+    assert any("probe skipped: the batch supervises no token" in n.message for n in failed.value.report.notes)
     assert "every row of the batch (4 of 4)" in str(failed.value)
     assert run.state.global_step == 0
 
