@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from lora_lint.errors import UsageError
+from lora_lint.text import one_line
 
 T = TypeVar("T")
 
@@ -143,13 +144,11 @@ def _forget(ch: _Channel, key: str) -> None:
         pass
 
 
-def one_line(exc: BaseException) -> str:
-    """What the other ranks are told: lora-lint's own message, or the exception's type and text."""
+def failure_line(exc: BaseException) -> str:
+    """What the other ranks are told: lora-lint's own message, or the exception's type and text, cut at 500 characters."""
     from lora_lint.errors import LoraLintError
 
-    text = str(exc) if isinstance(exc, LoraLintError) else f"{type(exc).__name__}: {exc}"
-    line = " ".join(text.split())
-    return line if len(line) <= 500 else line[:497] + "..."
+    return one_line(exc if isinstance(exc, LoraLintError) else f"{type(exc).__name__}: {exc}", limit=500)
 
 
 @contextmanager
@@ -183,6 +182,6 @@ def _share(exc: Exception) -> None:
             return
     if is_distributed():
         try:
-            _post(_channel(), one_line(exc))
+            _post(_channel(), failure_line(exc))
         except (RuntimeError, OSError):  # the store is gone already: nothing left to tell
             pass

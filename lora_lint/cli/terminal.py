@@ -6,6 +6,8 @@ import re
 import shutil
 import textwrap
 
+from lora_lint.text import one_line
+
 _CODE_SPAN = re.compile(r"`([^`]*)`")
 _EMPHASIS = re.compile(r"(?<![\w*])\*{1,2}([^\s*][^*]*?)\*{1,2}(?![\w*])")
 _BULLET = re.compile(r"^(\s*)([-*]|\d+\.)\s+")
@@ -25,7 +27,7 @@ def wrap(text: str, width: int, indent: str = "", hanging: str | None = None) ->
     """``text`` as plain words wrapped to ``width``; later lines take ``hanging`` (default ``indent``)."""
     rest = indent if hanging is None else hanging
     return textwrap.wrap(
-        plain(" ".join(text.split())), width, initial_indent=indent, subsequent_indent=rest, break_on_hyphens=False
+        plain(one_line(text)), width, initial_indent=indent, subsequent_indent=rest, break_on_hyphens=False
     ) or [indent.rstrip()]
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from lora_lint.errors import SetupLoadError
+from lora_lint.text import one_line
 
 #: safetensors dtypes whose values are not read (no whole-byte real number per element), and why
 UNREADABLE_DTYPES = {
@@ -38,7 +39,7 @@ def check_safetensors(path: Path) -> list[str]:
     except OSError as exc:
         raise SetupLoadError(str(path), f"cannot read it: {exc.strerror or exc}") from None
     except SafetensorError as exc:
-        text = " ".join(str(exc).split())
+        text = one_line(exc)
         hint = "" if "dtype" in text.lower() or "variant" in text.lower() else "; was it truncated?"
         raise SetupLoadError(str(path), f"not a readable safetensors file ({text}){hint}") from None
 

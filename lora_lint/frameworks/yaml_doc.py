@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from lora_lint.errors import SetupLoadError
+from lora_lint.text import one_line
 
 
 def read_yaml(path: Path) -> tuple[dict[str, Any], dict[str, int]]:
@@ -19,7 +20,7 @@ def read_yaml(path: Path) -> tuple[dict[str, Any], dict[str, int]]:
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except (yaml.YAMLError, RecursionError) as exc:
-        raise SetupLoadError(str(path), f"malformed YAML: {' '.join(str(exc).split())}") from None
+        raise SetupLoadError(str(path), f"malformed YAML: {one_line(exc)}") from None
     if not isinstance(data, dict):
         got = "an empty file" if data is None else f"a {type(data).__name__}"
         raise SetupLoadError(str(path), f"expected a mapping of config keys, got {got}")

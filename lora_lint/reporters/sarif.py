@@ -12,6 +12,7 @@ from lora_lint.findings import Finding, Severity
 from lora_lint.hookspecs import RegisterReporter
 from lora_lint.plugins import hookimpl
 from lora_lint.reporters._base import Reporter
+from lora_lint.text import one_line
 
 if TYPE_CHECKING:
     from lora_lint.report import Report
@@ -80,7 +81,7 @@ class SarifReporter(Reporter):
             "id": rule.code,
             "name": rule.name,
             "shortDescription": {"text": rule.summary()},
-            "fullDescription": {"text": " ".join(docs.get("What it does", rule.summary()).split())},
+            "fullDescription": {"text": one_line(docs.get("What it does", rule.summary()))},
             "help": {"text": rule.hint, "markdown": f"{help_md}\n\n## Fix\n{rule.hint}"},
             "defaultConfiguration": {"level": _LEVELS[rule.severity]},
             "properties": {"tags": ["lora", f"LORA{rule.code[4]}xx"], "basis": rule.basis.value},

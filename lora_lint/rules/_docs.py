@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from lora_lint.text import one_line
+
 _SECTION_RE = re.compile(r"^## (.+?)\s*$", re.MULTILINE)
 # a sentence ends at ". " but not after an abbreviation such as "e.g." or "i.e."
 _SENTENCE_END_RE = re.compile(r"(?<!\be\.g)(?<!\bi\.e)\.\s")
@@ -35,5 +37,5 @@ def sections_of(doc: str | None) -> dict[str, str]:
 
 def summary_of(sections: dict[str, str]) -> str:
     """First sentence of 'What it does', on one line."""
-    text = " ".join(sections.get("What it does", "").split())
+    text = one_line(sections.get("What it does", ""))
     return _SENTENCE_END_RE.split(text)[0].rstrip(".")

@@ -13,6 +13,7 @@ from typing import Any
 
 from lora_lint.errors import SetupLoadError, UsageError
 from lora_lint.findings import Note
+from lora_lint.text import one_line
 
 WEIGHT_FILES = ("model.safetensors", "model.safetensors.index.json", "pytorch_model.bin", "pytorch_model.bin.index.json")
 
@@ -141,7 +142,7 @@ def build_base_model(
     try:
         config = AutoConfig.from_pretrained(folder, local_files_only=True)
     except (ValueError, KeyError, OSError) as exc:
-        return BaseModel(None, False, f"transformers cannot read {folder}/config.json: {' '.join(str(exc).split())}")
+        return BaseModel(None, False, f"transformers cannot read {folder}/config.json: {one_line(exc)}")
     cls = _model_class(raw, config, task_type, folder / "config.json")
     use_weights = has_weights(folder) if weights is None else weights
     say = progress or (lambda _msg: None)
@@ -167,7 +168,7 @@ def build_base_model(
     except UsageError:
         raise
     except Exception as exc:  # noqa: BLE001  transformers raises many types for a broken checkpoint
-        raise SetupLoadError(str(folder), f"{type(exc).__name__}: {' '.join(str(exc).split())}") from None
+        raise SetupLoadError(str(folder), f"{type(exc).__name__}: {one_line(exc)}") from None
     return BaseModel(model, False, how=f"{folder} has no weights: built {type(model).__name__} on the meta device")
 
 

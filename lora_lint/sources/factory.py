@@ -32,6 +32,7 @@ from lora_lint.sources.peft_recovery import (
     is_no_match,
     recover_from_no_match,
 )
+from lora_lint.text import one_line
 
 _TARGET_RE = re.compile(r"^(?P<where>.+?):(?P<func>[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)$")
 _MODULE_RE = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$")
@@ -141,7 +142,7 @@ def _call_user(target: str, call: Any) -> Any:
     except BaseException as exc:  # the user's code: SystemExit and friends included
         if is_no_match(exc):
             raise NoMatchError(exc) from exc
-        msg = " ".join(safe_str(exc).split()) or "(no message)"
+        msg = one_line(safe_str(exc)) or "(no message)"
         raise SetupLoadError(target, f"the factory raised {type(exc).__name__}: {msg}{_user_frame(exc.__traceback__)}") from None
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from lora_lint.errors import SetupLoadError
+from lora_lint.text import one_line
 
 #: the largest config file read (a real one is a few KB; a 64 MB one is not a config)
 MAX_CONFIG_BYTES = 64 * 2**20
@@ -127,7 +128,7 @@ def parse_yaml(text: str, path: Path) -> Any:
     except yaml.YAMLError as exc:
         if "nesting depth" in str(exc):  # libyaml's own limit
             raise SetupLoadError(str(path), "the YAML is nested too deeply to read") from None
-        raise SetupLoadError(str(path), f"malformed YAML: {' '.join(str(exc).split())}") from None
+        raise SetupLoadError(str(path), f"malformed YAML: {one_line(exc)}") from None
 
 
 def read_config(path: Path, what: str = "JSON") -> Any:

@@ -24,6 +24,7 @@ from lora_lint.sources.base_model import (
 )
 from lora_lint.sources.factory import relative_to_cwd
 from lora_lint.sources.options import LoadOptions, load_options
+from lora_lint.text import one_line
 
 #: keys peft writes into adapter_config.json that are bookkeeping, not LoraConfig arguments to check
 _SAVED_ONLY = frozenset({"peft_type", "base_model_name_or_path", "revision", "auto_mapping", "peft_version"})
@@ -132,7 +133,7 @@ def wrap_lora(target: str, model: Any, kwargs: dict[str, Any], file: Path, *, me
     try:
         config = config_from_kwargs(kwargs)
     except (TypeError, ValueError) as exc:  # LoraConfig's own validation
-        raise SetupLoadError(str(file), f"LoraConfig rejects it: {' '.join(str(exc).split())}") from None
+        raise SetupLoadError(str(file), f"LoraConfig rejects it: {one_line(exc)}") from None
     from lora_lint.sources.target_pruning import pruned_targets
 
     config = pruned_targets(config, model)  # a 10,000-entry list: peft's suffix search is quadratic in it

@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from lora_lint.context import PeftRefusal, Setup
 from lora_lint.errors import SetupLoadError
 from lora_lint.findings import Location, Note
+from lora_lint.text import one_line
 
 #: peft's message when no entry matched (``NoMatchingPeftModuleError`` in peft >= 0.17, ValueError before)
 _NO_MATCH_RE = re.compile(r"Target modules .* not found in the base model", re.DOTALL)
@@ -48,7 +49,7 @@ def is_nothing_targeted(exc: BaseException) -> bool:
 
 def refusal_of(exc: BaseException, kwargs: Mapping[str, Any]) -> PeftRefusal:
     """peft's refusal as a typed fact: its words, and the LoraConfig field they are about."""
-    message = " ".join(str(exc).split())
+    message = one_line(exc)
     nothing = is_nothing_targeted(exc)
     field: str | None = None
     if nothing:
@@ -105,7 +106,7 @@ def config_kwargs(config: Any) -> dict[str, Any]:
 def recover_from_no_match(target: str, err: NoMatchError, origin: Location) -> Setup:
     """A setup of the base model and the config peft rejected, or a clear error naming the factory."""
     original = err.original
-    message = " ".join(str(original).split())
+    message = one_line(original)
     found = find_base_and_config(original.__traceback__)
     if found is None:
         raise SetupLoadError(

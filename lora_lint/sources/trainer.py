@@ -20,6 +20,7 @@ from lora_lint.errors import SetupLoadError
 from lora_lint.facts.launch import LaunchFacts
 from lora_lint.facts.trainer_inputs import TrainerInputs
 from lora_lint.findings import Location
+from lora_lint.text import one_line
 
 
 def trainer_of(result: Any) -> Any:
@@ -164,7 +165,7 @@ def _first_batch(target: str, trainer: Any, removed: tuple[str, ...]) -> tuple[A
     except StopIteration:
         raise SetupLoadError(target, "the train dataloader yields no batch (an empty train_dataset?)") from None
     except Exception as exc:  # the user's collator and dataset
-        why = f"{type(exc).__name__}: {' '.join(str(exc).split()) or '(no message)'}"
+        why = f"{type(exc).__name__}: {one_line(exc) or '(no message)'}"
         if removed:
             return None, why
         raise SetupLoadError(target, f"reading the first training batch failed: the collator or dataset raised {why}") from None
@@ -191,7 +192,7 @@ def _optimizer(target: str, trainer: Any) -> Any:
     try:
         return trainer.create_optimizer()
     except Exception as exc:
-        raise SetupLoadError(target, f"creating the trainer's optimizer failed: {type(exc).__name__}: {' '.join(str(exc).split())}") from None
+        raise SetupLoadError(target, f"creating the trainer's optimizer failed: {type(exc).__name__}: {one_line(exc)}") from None
 
 
 def _tokenizer(processing_class: Any) -> Any:
