@@ -14,14 +14,13 @@ import click
 
 from lora_lint import __version__
 from lora_lint.errors import LoraLintError
+from lora_lint.printable import printable
 from lora_lint.text import one_line
 
 USAGE_EXIT = 2
 
 
 def _fail(prog: str, message: str, code: int = USAGE_EXIT) -> None:
-    from lora_lint.reporters._printable import printable
-
     line = printable(one_line(message))  # one line, whatever the message held; no byte that is not UTF-8
     click.echo(f"{prog}: error: {line}", err=True)
     sys.exit(code)

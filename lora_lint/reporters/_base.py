@@ -97,7 +97,7 @@ def display_path(file: str, root: Path) -> str:
 
 def render(reporter: Reporter, report: Report, meta: ReportMeta) -> None:
     """Run one reporter's whole lifecycle over a report, its hints spelled for the command line."""
-    from lora_lint.reporters._printable import printable_value
+    from lora_lint.printable import printable_value
 
     # names holding bytes that are not UTF-8 escaped first, so JSON, SARIF and XML stay valid
     report = printable_value(command_line_wording(report))

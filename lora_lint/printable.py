@@ -2,8 +2,9 @@
 
 On POSIX a path may hold bytes that are not UTF-8; Python keeps them as lone surrogates
 (``os.fsdecode``), which no UTF-8 stream, JSON parser or XML document accepts. Before any
-reporter sees a report, each such character is written as the escape of its byte (``\\xff``),
-or of its code point (``\\ud800``) for one that came from elsewhere.
+reporter sees a report, and before the command line prints an error, each such character is
+written as the escape of its byte (``\\xff``), or of its code point (``\\ud800``) for one that
+came from elsewhere.
 """
 
 from __future__ import annotations
