@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from lora_lint.facts.optimizer import OptimizerFacts, optimizer_ids
 from lora_lint.facts.param_kinds import Kind, base_key, classify
+from lora_lint.facts.peft_matching import saved_entry_for
 
 if TYPE_CHECKING:
     from lora_lint.context import Setup
@@ -55,6 +56,8 @@ class ParamFacts:
     training: bool = True
     #: peft_type of every config on the model ("LORA", "IA3", "PROMPT_TUNING", ...)
     peft_methods: tuple[str, ...] = ()
+    #: (group of leaked modules (see :func:`group_key`), a modules_to_save entry wrapping it by whole names only)
+    saved_entries: tuple[tuple[str, str], ...] = ()
 
     def __iter__(self) -> Iterator[ParamFact]:
         return iter(self.params)
@@ -66,6 +69,10 @@ class ParamFacts:
     def leaked(self) -> tuple[ParamFact, ...]:
         """Trainable base parameters that no config field declares."""
         return tuple(p for p in self.params if p.kind is Kind.BASE and p.requires_grad)
+
+    def saved_entry(self, group: str) -> str | None:
+        """The modules_to_save entry that declares a group of leaked modules, if one wraps it alone."""
+        return dict(self.saved_entries).get(group)
 
     @property
     def trainable(self) -> tuple[ParamFact, ...]:
@@ -133,6 +140,8 @@ def collect_params(setup: Setup, model_facts: ModelFacts, layer_facts: LayerFact
         optimizer = OptimizerFacts(
             type(setup.optimizer).__name__, len(opt_ids), sum(1 for i in set(opt_ids) if i not in model_ids)
         )
+    leak_groups = dict.fromkeys(group_key(f.module) for f in params if f.kind is Kind.BASE and f.requires_grad)
+    saved = [(group, saved_entry_for(group, model_facts.base_keys)) for group in leak_groups]
     return ParamFacts(
         params=tuple(params),
         heads=collect_heads(model, base, prefix),
@@ -143,6 +152,7 @@ def collect_params(setup: Setup, model_facts: ModelFacts, layer_facts: LayerFact
         unowned_layers=unowned_layers(model, prefix),
         training=bool(getattr(model, "training", True)),
         peft_methods=peft_methods(model),
+        saved_entries=tuple((group, entry) for group, entry in saved if entry is not None),
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import functools
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -96,8 +97,12 @@ def pattern_matches(pattern: str, keys: Iterable[str]) -> tuple[str, ...]:
         return ()
 
 
+@functools.cache
 def saved_modules_are_never_targets() -> bool:
-    """Whether this peft leaves modules_to_save out of LoRA targeting (newer peft does), so an overlap is benign."""
+    """Whether this peft leaves modules_to_save out of LoRA targeting (newer peft does), so an overlap is benign.
+
+    Asked once per process: the answer is the installed peft's.
+    """
     from peft import LoraConfig
     from peft.tuners.tuners_utils import check_target_module_exists
 

@@ -19,7 +19,9 @@ from lora_lint.facts.peft_matching import (
     parameter_matches,
     pattern_matches,
     saved_matches,
+    saved_modules_are_never_targets,
 )
+from lora_lint.facts.saved_overlap import named_targets, unique_spellings
 from lora_lint.facts.suggest import closest_names
 from lora_lint.facts.target_misuse import Misuse, misuse_of, misuse_without_base
 
@@ -53,6 +55,8 @@ class EntryMatch:
     #: the ``target_parameters`` name peft rewrote this entry to (transformers 5 fused MoE experts);
     #: ``matches`` then holds the parameter keys it reaches
     converted_to: str | None = None
+    #: of a modules_to_save entry: (wrapped module, the shortest entry that wraps it alone) where one exists
+    spellings: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -73,6 +77,10 @@ class TargetingFacts:
     targeted_parameters: tuple[str, ...] = ()
     #: why peft refuses to rewrite the targets for transformers 5 (e.g. ``w1`` without ``w3``), or None
     conversion_error: str | None = None
+    #: this peft leaves modules_to_save out of LoRA targeting (newer peft): a module in both trains in full
+    saved_never_targets: bool = False
+    #: modules a user-written target_modules entry names, which modules_to_save entries are held against
+    named_targets: frozenset[str] = frozenset()
 
     def field_entries(self, field: str) -> tuple[EntryMatch, ...]:
         return tuple(e for e in self.entries if e.field == field)
@@ -126,7 +134,8 @@ def _one_adapter(facts: ModelFacts, adapter: str, config: Any) -> TargetingFacts
         misuse = None
         if not matched and field in ("target_modules", "exclude_modules"):
             misuse = misuse_of(config, entry, as_string, keys, adaptable_keys, leaf_names)
-        entries.append(EntryMatch(field, entry, matched, adaptable, default, closest, misuse))
+        spellings = unique_spellings(matched, keys) if field == "modules_to_save" else ()
+        entries.append(EntryMatch(field, entry, matched, adaptable, default, closest, misuse, spellings=spellings))
 
     # target_modules
     effective = config
@@ -189,6 +198,7 @@ def _one_adapter(facts: ModelFacts, adapter: str, config: Any) -> TargetingFacts
         for index in [layers] if isinstance(layers, int) else layers:
             add("layers_to_transform", str(index), layer_matches(effective, int(index), keys))
 
+    never = saved_modules_are_never_targets()
     return TargetingFacts(
         adapter=adapter,
         config=config,
@@ -198,6 +208,8 @@ def _one_adapter(facts: ModelFacts, adapter: str, config: Any) -> TargetingFacts
         targeted=targeted,
         targeted_parameters=tuple(targeted_params),
         conversion_error=conv.error,
+        saved_never_targets=never,
+        named_targets=named_targets(user_targets, entries, adapter in facts.raw_configs, never),
     )
 
 

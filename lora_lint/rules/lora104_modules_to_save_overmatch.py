@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
-from lora_lint.facts.peft_matching import ALL_LINEAR, saved_modules_are_never_targets, saved_spelling
 from lora_lint.facts.targeting import EntryMatch, TargetingFacts
 from lora_lint.findings import Basis, Finding, Severity
 from lora_lint.hookspecs import RegisterRule
@@ -56,24 +55,20 @@ class ModulesToSaveOvermatch(Rule):
     hint = "Name exactly the module to train in full, by a longer path if the short name is shared."
 
     def check(self, ctx: RuleContext) -> Iterator[Finding]:
-        keys = ctx.model.base_keys
         for adapter, facts in ctx.targeting.items():
-            named_targets = _named_targets(facts, written=adapter in ctx.model.raw_configs)
             for entry in facts.field_entries("modules_to_save"):
-                finding = self._judge(ctx, adapter, entry, keys, named_targets)
+                finding = self._judge(ctx, adapter, entry, facts)
                 if finding is not None:
                     yield finding
 
-    def _judge(
-        self, ctx: RuleContext, adapter: str, entry: EntryMatch, keys: Sequence[str], named_targets: set[str]
-    ) -> Finding | None:
+    def _judge(self, ctx: RuleContext, adapter: str, entry: EntryMatch, facts: TargetingFacts) -> Finding | None:
         text = entry.entry
         exact = [k for k in entry.matches if k == text or k.endswith("." + text)]
         partial = [k for k in entry.matches if k not in exact]
-        overlap = sorted(set(entry.matches) & named_targets)
+        overlap = sorted(facts.named_targets.intersection(entry.matches))
         if not overlap and not partial:
             return None  # every module wrapped bears the entry as its whole name: what the entry asks for
-        spellings = {k: saved_spelling(k, keys) for k in entry.matches}
+        spellings = dict(entry.spellings)
         parts = []
         if len(exact) > 1:
             parts.append(f"{plural(len(exact), 'module')} named {text!r} ({_few(exact)})")
@@ -90,13 +85,13 @@ class ModulesToSaveOvermatch(Rule):
         )
         severity = None
         meant = exact or partial
-        alone = [tail for k in meant if (tail := spellings[k])]
+        alone = [tail for k in meant if (tail := spellings.get(k))]
         hint = f"Use {sorted(set(alone))!r} to wrap only the {'module' if len(set(alone)) == 1 else 'modules'} you mean." if alone else self.hint
         if len(exact) > 1 and not partial and alone:
             hint = f"To wrap one of them, name it by a longer path (e.g. {alone[0]!r}); to wrap all, keep the entry."
         if overlap and not (partial or len(entry.matches) > 1):
             message = f"modules_to_save entry {text!r} wraps {_few(overlap)}, which target_modules also matches: "
-            if saved_modules_are_never_targets():
+            if facts.saved_never_targets:
                 message += "peft trains it in full and gives it no LoRA adapter"
                 severity = Severity.INFO
             else:
@@ -119,21 +114,8 @@ class ModulesToSaveOvermatch(Rule):
             hint=hint,
             severity=severity,
             evidence={"entry": text, "wraps": list(entry.matches), "suffix_only": partial, "overlap": overlap,
-                      "unique_spellings": {k: v for k, v in spellings.items() if v}, "weights": size},
+                      "unique_spellings": spellings, "weights": size},
         )
-
-
-def _named_targets(facts: TargetingFacts, written: bool) -> set[str]:
-    """Modules a user-written target_modules entry names (peft's own all-linear expansion left out).
-
-    A live config holds the expanded "all-linear" list, indistinguishable from a written one; where this
-    peft resolves an overlap by itself (the module trains in full), a live overlap is not reported.
-    """
-    if isinstance(facts.target_modules, str) and facts.target_modules.lower() == ALL_LINEAR:
-        return set()
-    if not written and saved_modules_are_never_targets():
-        return set()
-    return {k for e in facts.field_entries("target_modules") if not e.from_default for k in e.adaptable}
 
 
 def _few(keys: Sequence[str], limit: int = 3) -> str:

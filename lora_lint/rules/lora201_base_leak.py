@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from lora_lint.facts.peft_matching import saved_entry_for
 from lora_lint.findings import Basis, Finding, Severity
 from lora_lint.hookspecs import RegisterRule
 from lora_lint.plugins import hookimpl
@@ -99,7 +98,7 @@ class BaseLeak(Rule):
                 "will not reproduce the trained model",
                 module=members[0].module,
                 parameter=members[0].name,
-                hint=_hint(saved_entry_for(group, ctx.model.base_keys), names),
+                hint=_hint(facts.saved_entry(group), names),
                 evidence={"parameters": [p.name for p in members], "count": numel},
             )
 

@@ -206,3 +206,17 @@ def test_collecting_parameter_facts_leaves_the_model_unchanged() -> None:
     before = snapshot(model)
     facts_of(model, optimizer)
     assert_unchanged(before, snapshot(model))
+
+
+def test_a_leaked_group_carries_the_modules_to_save_entry_that_declares_it() -> None:
+    model = lora(llama())
+    base = model.get_base_model()
+    base.model.norm.weight.requires_grad_(True)
+    for layer in base.model.layers:
+        layer.input_layernorm.weight.requires_grad_(True)
+    facts = facts_of(model)
+    # "norm" would also wrap every input_layernorm: only the whole path declares the final norm alone
+    assert facts.saved_entry("model.norm") == "model.norm"
+    assert facts.saved_entry("model.layers.*.input_layernorm") == "input_layernorm"
+    assert facts.saved_entry("model.layers.*.self_attn.q_proj") is None  # not leaked
+    assert facts_of(lora(llama())).saved_entries == ()

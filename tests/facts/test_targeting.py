@@ -108,3 +108,41 @@ def test_an_entry_that_matches_only_containers_is_reported() -> None:
     setup = Setup("cfg", base_model=base, lora_configs={"default": {"target_modules": ["self_attn", "q_proj"]}}, weights=False)
     (finding,) = lint(setup, probe=False, select=["LORA101"]).findings
     assert "cannot adapt" in finding.message and "LlamaAttention" in finding.message
+
+
+def _targeting(setup: Setup):
+    return RuleContext(setup, Settings()).targeting["default"]
+
+
+def test_a_modules_to_save_entry_carries_the_spelling_that_wraps_each_module_alone() -> None:
+    facts = _targeting(Setup("m", model=lora(llama(), modules_to_save=["norm", "lm_head"])))
+    entries = {e.entry: e for e in facts.field_entries("modules_to_save")}
+    assert entries["lm_head"].spellings == (("lm_head", "lm_head"),)
+    spellings = dict(entries["norm"].spellings)
+    assert set(spellings) == set(entries["norm"].matches)  # every norm of this model has a spelling of its own
+    assert spellings["model.norm"] == "model.norm" and spellings["model.layers.1.input_layernorm"] == "layers.1.input_layernorm"
+    assert all(e.spellings == () for e in facts.entries if e.field != "modules_to_save")
+
+
+@pytest.mark.parametrize(
+    ("target_modules", "named"),
+    [(["q_proj", "lm_head"], {"lm_head", "model.layers.0.self_attn.q_proj", "model.layers.1.self_attn.q_proj"}),
+     ("all-linear", set())],
+)
+def test_a_written_config_names_the_targets_modules_to_save_is_held_against(target_modules, named) -> None:
+    from tests.tiny_models import on_meta
+
+    raw = {"r": 8, "target_modules": target_modules, "modules_to_save": ["lm_head"]}
+    facts = _targeting(Setup("base + lora.json", base_model=on_meta(llama), lora_configs={"default": raw}, weights=False))
+    assert facts.named_targets == named
+
+
+def test_a_live_config_names_no_targets_where_peft_resolves_an_overlap_itself() -> None:
+    from peft import LoraConfig
+    from peft.tuners.tuners_utils import check_target_module_exists
+
+    hit = check_target_module_exists(LoraConfig(target_modules=["head"], modules_to_save=["head"]), "m.head")
+    never = type(hit).__name__ == "_ExcludedModule"
+    facts = _targeting(Setup("m", model=lora(llama(), target_modules=["q_proj"], modules_to_save=["lm_head"])))
+    assert facts.saved_never_targets is never
+    assert facts.named_targets == (frozenset() if never else {"model.layers.0.self_attn.q_proj", "model.layers.1.self_attn.q_proj"})
