@@ -8,6 +8,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from lora_lint.facts.kbit_kinds import loaded_bits
 from lora_lint.facts.optimizer import OptimizerFacts, optimizer_ids
 from lora_lint.facts.param_kinds import Kind, base_key, classify
 from lora_lint.facts.peft_matching import saved_entry_for
@@ -99,11 +100,8 @@ class ParamFacts:
 
 
 def _quantized(base: Any) -> str | None:
-    if getattr(base, "is_loaded_in_4bit", False):
-        return "4-bit"
-    if getattr(base, "is_loaded_in_8bit", False):
-        return "8-bit"
-    return None
+    bits = loaded_bits(base)
+    return f"{bits}-bit" if bits is not None else None
 
 
 def collect_params(setup: Setup, model_facts: ModelFacts, layer_facts: LayerFacts) -> ParamFacts:

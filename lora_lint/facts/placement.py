@@ -6,6 +6,8 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
+from lora_lint.facts.kbit_kinds import packed_bits
+
 
 @dataclass(frozen=True)
 class Placement:
@@ -28,12 +30,6 @@ def _dtype_name(dtype: Any) -> str:
     return str(dtype).removeprefix("torch.")
 
 
-def _is_4bit(param: Any) -> bool:
-    # bitsandbytes' Params4bit holds the packed 4-bit data; checked by class name so bitsandbytes
-    # (optional) is not imported for a model that has none
-    return type(param).__name__ == "Params4bit"
-
-
 def collect_placement(model: Any) -> Placement:
     """Read the dispatch map and parameter dtypes; nothing is moved or cast."""
     raw = getattr(model, "hf_device_map", None)
@@ -42,7 +38,7 @@ def collect_placement(model: Any) -> Placement:
     storage: Counter[str] = Counter()
     floats: Counter[str] = Counter()
     for name, param in model.named_parameters():
-        if _is_4bit(param):
+        if packed_bits(param) == 4:  # bitsandbytes' Params4bit: the packed 4-bit data
             quantized.append(name)
             storage[_dtype_name(param.dtype)] += param.numel()
         elif param.is_floating_point() and not param.requires_grad:

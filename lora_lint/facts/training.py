@@ -7,6 +7,8 @@ import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from lora_lint.facts.kbit_kinds import layer_bits, loaded_bits, packed_bits
+
 if TYPE_CHECKING:
     from lora_lint.context import Setup
     from lora_lint.facts.model import ModelFacts
@@ -19,8 +21,6 @@ TORCH_UNSET_REENTRANT = True
 #: PreTrainedModel.enable_input_require_grads and peft's fallback in prepare_model_for_kbit_training.
 INPUT_GRAD_HOOK_NAMES = frozenset({"make_inputs_require_grads", "make_inputs_require_grad"})
 _HALF = frozenset({"float16", "bfloat16"})
-#: parameter classes that hold quantized weights (their dtype says nothing about precision)
-_QUANTIZED_PARAMS = frozenset({"Params4bit", "Int8Params"})
 
 
 def transformers_default_reentrant() -> bool | None:
@@ -205,27 +205,14 @@ def _input_grads(base: Any, paths: dict[int, str]) -> InputGradFacts:
     return InputGradFacts(names, trainable, hooked, other)
 
 
-def _is_bnb_layer(module: Any) -> int | None:
-    cls = type(module)
-    if not cls.__module__.startswith("bitsandbytes"):
-        return None
-    names = {c.__name__ for c in cls.__mro__}
-    if "Linear4bit" in names:
-        return 4
-    if "Linear8bitLt" in names:
-        return 8
-    return None
-
-
 def _kbit(model: Any, base: Any, peft_added: frozenset[str]) -> KbitFacts | None:
-    bits = [b for m in model.modules() if (b := _is_bnb_layer(m)) is not None]
+    bits = [b for m in model.modules() if (b := layer_bits(m)) is not None]
     if not bits:
+        loaded = loaded_bits(base)
         method = str(getattr(base, "quantization_method", "") or "").lower()
-        if "bitsandbytes" not in method and not (
-            getattr(base, "is_loaded_in_8bit", False) or getattr(base, "is_loaded_in_4bit", False)
-        ):
+        if loaded is None and "bitsandbytes" not in method:
             return None
-        bits = [4 if getattr(base, "is_loaded_in_4bit", False) else 8]
+        bits = [loaded or 8]  # a bitsandbytes quantization_method with neither flag set counts as 8-bit
     names = {id(p): n for n, p in model.named_parameters(remove_duplicate=False)}
     norms: list[tuple[str, str]] = []
     norm_ids: set[int] = set()
@@ -240,7 +227,7 @@ def _kbit(model: Any, base: Any, peft_added: frozenset[str]) -> KbitFacts | None
     other: list[tuple[str, str]] = []
     for name, p in model.named_parameters():
         dtype = str(p.dtype).replace("torch.", "")
-        if id(p) in norm_ids or dtype not in _HALF or type(p).__name__ in _QUANTIZED_PARAMS:
+        if id(p) in norm_ids or dtype not in _HALF or packed_bits(p) is not None:
             continue
         if name in peft_added:  # what peft added (LoRA weights, saved copies) is not part of the base
             continue
