@@ -194,8 +194,9 @@ def saved_llama_dir() -> Path:
     return path
 
 
-def llama_kbit(bits: int, dtype: torch.dtype = torch.float32) -> Any:
-    """The tiny Llama loaded through bitsandbytes in 8-bit or 4-bit, on CPU; ``dtype`` for the rest."""
+def llama_kbit(bits: int, dtype: torch.dtype = torch.float32, folder: Path | None = None) -> Any:
+    """The tiny Llama loaded through bitsandbytes in 8-bit or 4-bit, on CPU; ``dtype`` for the rest; from
+    ``folder`` where a process outside the test session holds its path."""
     from transformers import AutoModelForCausalLM, BitsAndBytesConfig
 
     if bits == 8:
@@ -203,7 +204,8 @@ def llama_kbit(bits: int, dtype: torch.dtype = torch.float32) -> Any:
     else:
         quant = BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_compute_dtype=dtype)
     _seeded()
-    return AutoModelForCausalLM.from_pretrained(saved_llama_dir(), quantization_config=quant, dtype=dtype).eval()
+    folder = folder or saved_llama_dir()
+    return AutoModelForCausalLM.from_pretrained(folder, quantization_config=quant, dtype=dtype).eval()
 
 
 def lora(model: Any, **kwargs: Any) -> Any:
