@@ -111,6 +111,12 @@ class RuleContext:
 
         return run_probe(self)
 
+    @property
+    def probe_judged(self) -> bool:
+        """Whether the probe ran its forward and backward, so that its rules had gradients to judge by."""
+        probe = self.__dict__.get("probe")  # what the cached property above holds, read without running the probe
+        return probe is not None and probe.failure is None
+
     @cached_property
     def artifacts(self) -> ArtifactFacts:
         """Saved adapter tensors: shapes, zero and non-finite flags (read lazily)."""

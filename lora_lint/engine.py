@@ -45,9 +45,13 @@ def lint_setup(
     skipped: dict[Needs, list[str]] = {}
     inference_skipped: list[str] = []
     ran: list[str] = []
+    #: rules that need the probe and found nothing: they judged only if the probe ran its forward and backward
+    probe_quiet: set[str] = set()
     late = [r for r in rules if Needs.SUPPRESSIONS in r.needs]
     for rule_cls in [*(r for r in rules if r not in late), None, *late]:
         if rule_cls is None:  # the rules ran: suppression applies here, once, before anything reads findings
+            if not ctx.probe_judged:  # the probe was skipped or failed, and a note says so
+                ran = [code for code in ran if code not in probe_quiet]
             findings, ctx.suppressions = _suppress(findings, setup, settings, ran)
             provides |= Needs.SUPPRESSIONS
             continue
@@ -60,12 +64,15 @@ def lint_setup(
             skipped.setdefault(first, []).append(rule_cls.code)
             continue
         try:
-            findings.extend(rule_cls().check(ctx))
+            found = list(rule_cls().check(ctx))
         except LoraLintError:
             raise
         except Exception as exc:  # a rule bug: name the rule and the target, keep the cause
             raise RuleError(rule_cls.code, setup.target, exc) from exc
+        findings.extend(found)
         ran.append(rule_cls.code)
+        if Needs.PROBE in rule_cls.needs and not found:
+            probe_quiet.add(rule_cls.code)
     notes = [*setup.notes, *ctx.notes]
     silent = _SILENT_SKIPS
     if setup.model is None and (setup.adapter_dirs or setup.checkpoints):

@@ -51,3 +51,26 @@ def test_the_report_lists_the_rules_that_ran_and_not_those_skipped() -> None:
     assert "LORA401" not in report.ran  # needs the probe, which is off
     assert "LORA601" not in report.ran  # needs a saved adapter
     assert lint(lora(llama()), probe=False, intent="inference", select=["LORA202"]).ran == ()
+
+
+def test_the_probes_rules_ran_only_where_the_probe_ran_its_forward_and_backward() -> None:
+    """A probe that was skipped or could build no inputs judged nothing: a note says so, and its quiet rules are
+    not among those that ran (a rule that did find something, as LORA402 on a failed forward, did run)."""
+    import torch
+
+    from tests.rules.precision_models import attention
+    from tests.tiny_models import mlp
+
+    ids = torch.arange(16).reshape(2, 8)
+    probe_rules = {"LORA401", "LORA402", "LORA403", "LORA404"}
+    supervised = lint(lora(llama()), batch={"input_ids": ids, "labels": ids})
+    assert probe_rules <= set(supervised.ran)
+    unsupervised = lint(lora(llama()), batch={"input_ids": ids, "labels": torch.full_like(ids, -100)})
+    assert any(n.message.startswith("probe skipped: the batch supervises no token") for n in unsupervised.notes)
+    assert not probe_rules & set(unsupervised.ran) and "LORA101" in unsupervised.ran
+    no_inputs = lint(lora(attention(), target_modules=["mha"], task_type=None))  # no input lora-lint can build
+    assert [n.code for n in no_inputs.notes if n.code] == ["LORA402"], no_inputs.notes
+    assert not probe_rules & set(no_inputs.ran)
+    broken = lint(lora(mlp(), target_modules=["lin0"], task_type=None), batch=torch.randn(2, 3))
+    assert {f.code for f in broken.findings} == {"LORA402"}, broken.format_findings()
+    assert "LORA402" in broken.ran and not {"LORA401", "LORA403", "LORA404"} & set(broken.ran)
