@@ -9,16 +9,36 @@ from typing import Any
 from lora_lint.probe.batch import ProbeBatch
 
 
-def invocation_tokens(model: Any) -> tuple[int, ...]:
-    """The invocation sequence of an aLoRA config on the model (peft >= 0.17's ``alora_invocation_tokens``)."""
+def invocations(model: Any) -> dict[str, tuple[int, ...]]:
+    """Each aLoRA adapter's invocation sequence (peft >= 0.18's ``alora_invocation_tokens``), by adapter name."""
     configs = getattr(model, "peft_config", None)
     if not isinstance(configs, Mapping):
-        return ()
-    for config in configs.values():
+        return {}
+    found = {}
+    for name, config in configs.items():
         tokens = getattr(config, "alora_invocation_tokens", None)
         if tokens:
-            return tuple(int(t) for t in tokens)
-    return ()
+            found[str(name)] = tuple(int(t) for t in tokens)
+    return found
+
+
+def invocation_tokens(model: Any) -> tuple[int, ...]:
+    """The invocation sequence a synthetic batch opens with: the first aLoRA adapter's."""
+    return next(iter(invocations(model).values()), ())
+
+
+def uninvoked(inputs: ProbeBatch, sequences: Mapping[str, tuple[int, ...]]) -> frozenset[str]:
+    """The aLoRA adapters whose invocation sequence no row of the batch's ``input_ids`` holds."""
+    ids = inputs.kwargs.get("input_ids")
+    if ids is None or getattr(ids, "dim", lambda: 0)() != 2:
+        return frozenset()
+    rows = [[int(t) for t in row] for row in ids.tolist()]
+    return frozenset(a for a, seq in sequences.items() if not any(_holds(row, list(seq)) for row in rows))
+
+
+def _holds(row: list[int], sequence: list[int]) -> bool:
+    n = len(sequence)
+    return any(row[i : i + n] == sequence for i in range(len(row) - n + 1))
 
 
 def with_invocation(inputs: ProbeBatch, tokens: tuple[int, ...]) -> ProbeBatch | None:

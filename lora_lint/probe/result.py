@@ -51,11 +51,13 @@ class DeadCause(enum.Enum):
     ZERO = "zero-gradient"
     #: the tensor has requires_grad=False (a DoRA magnitude frozen while its layer's lora_A/lora_B train)
     FROZEN = "frozen"
+    #: an aLoRA adapter whose invocation tokens no row of the batch holds: peft applies it to no token
+    NOT_INVOKED = "alora-not-invoked"
 
 
 #: Causes that sit in the adapter layers themselves: they name the problem even when they detach the
 #: whole loss (LORA401 reports them; a loss detached for any other reason is LORA402's).
-ADAPTER_CAUSES = frozenset({DeadCause.CHECKPOINT, DeadCause.BYPASSED})
+ADAPTER_CAUSES = frozenset({DeadCause.CHECKPOINT, DeadCause.BYPASSED, DeadCause.NOT_INVOKED})
 
 
 @dataclass(frozen=True)
@@ -96,6 +98,8 @@ class SlotProbe:
     m: Grad | None = None
     m_param: str | None = None
     m_requires_grad: bool = False
+    #: an aLoRA adapter whose invocation sequence no row of the given batch holds
+    uninvoked: bool = False
 
     @property
     def a_expected_zero(self) -> bool:
@@ -148,6 +152,8 @@ class SlotProbe:
             return DeadCause.NOT_CALLED
         if self.trace.grad_calls == 0:
             return DeadCause.CHECKPOINT if self.checkpointing == "reentrant" else DeadCause.NO_GRAD
+        if self.uninvoked:
+            return DeadCause.NOT_INVOKED
         if not self.trace.output_requires_grad:
             return DeadCause.BYPASSED
         if GradKind.NONE in (self.a.kind, self.b.kind):

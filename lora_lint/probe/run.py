@@ -8,7 +8,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from lora_lint.distributed import is_distributed, local_data, world_size
-from lora_lint.probe.alora import invocation_tokens, with_invocation
+from lora_lint.probe.alora import invocation_tokens, invocations, uninvoked, with_invocation
 from lora_lint.probe.batch import BatchUnavailable, ProbeBatch, synthetic_batch, user_batch
 from lora_lint.probe.devices import probe_device
 from lora_lint.probe.grad_stats import grad_norms, grad_of, peak, reduced
@@ -72,6 +72,7 @@ def probe_model(
                      "batch cannot hold; pass a batch that contains them")
             return None
         inputs = invoked
+    missing = uninvoked(inputs, invocations(model)) if batch is not None else frozenset()
     if is_distributed():  # a rank that stopped before the probe stops the others before the model's collectives
         from lora_lint.distributed import all_arrived
 
@@ -79,6 +80,9 @@ def probe_model(
     with untouched(model, device), Tracer(model) as tracer:
         result = _forward_backward(model, inputs, layers, device, tracer)
     del inputs
+    if missing:  # the given batch never invokes these aLoRA adapters: that is why they get no gradient
+        slots = tuple(replace(s, uninvoked=True) if s.adapter in missing else s for s in result.slots)
+        result = replace(result, slots=slots)
     if device.type == "cuda":  # hand back what the pass cached: activations, gradients, the batch
         import torch
 

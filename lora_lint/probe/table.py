@@ -19,6 +19,7 @@ CAUSE_LABELS: Mapping[DeadCause, str] = {
     DeadCause.DETACHED: "DEAD: detached",
     DeadCause.ZERO: "DEAD: zero gradient",
     DeadCause.FROZEN: "DEAD: frozen",
+    DeadCause.NOT_INVOKED: "DEAD: aLoRA not invoked",
 }
 
 _EXPECTED_ZERO_NOTE = (

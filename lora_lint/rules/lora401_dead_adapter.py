@@ -51,6 +51,14 @@ CAUSES: Mapping[DeadCause, tuple[str, str]] = {
         "the gradient that arrives is exactly zero: the adapter's path is multiplied by zero",
         "Check the lora_A/lora_B initialisation and whatever zeroes this layer's input or output.",
     ),
+    DeadCause.NOT_INVOKED: (
+        (
+            "it is an aLoRA adapter, and no row of the batch holds its invocation tokens (alora_invocation_tokens), "
+            "so peft applies it to no token"
+        ),
+        "Put the invocation sequence into every training example, right before the response the adapter should "
+        "learn (or drop alora_invocation_tokens to train plain LoRA).",
+    ),
     DeadCause.FROZEN: (
         "it has requires_grad=False while lora_A and lora_B train, so DoRA learns the direction but never the magnitude",
         "Leave lora_magnitude_vector trainable (do not call requires_grad_(False) on it after get_peft_model), "
@@ -71,7 +79,8 @@ class DeadAdapter(Rule):
     Runs one forward and backward pass and reports every adapter layer whose `lora_B` (or, once
     `lora_B` is non-zero, `lora_A`) gets no gradient, naming the likely cause: reentrant activation
     checkpointing with no input requiring grad, a layer the forward never calls, `torch.no_grad()`
-    or `.detach()` in the forward, an adapter disabled while the forward runs. A DoRA adapter's
+    or `.detach()` in the forward, an adapter disabled while the forward runs, an aLoRA adapter whose
+    invocation tokens the batch never holds. A DoRA adapter's
     magnitude vector (`lora_magnitude_vector`) must get gradient too: one that is frozen or never
     reached is named.
 

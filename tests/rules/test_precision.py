@@ -208,3 +208,17 @@ def test_an_alora_adapter_on_a_user_batch_without_its_invocation_is_dead() -> No
     ids = torch.full((2, 8), 7)
     report = lint(model, batch={"input_ids": ids, "labels": ids}, select=["LORA401"])
     assert report.codes == {"LORA401"}, report.format_findings()
+    (finding,) = report.findings
+    assert finding.evidence["cause"] == "alora-not-invoked"  # the cause is the batch, not the initialisation
+    assert "no row of the batch holds its invocation tokens" in finding.message
+    assert "invocation sequence into every training example" in (finding.hint or "")
+
+
+@alora_supported
+def test_an_alora_adapter_on_a_user_batch_that_invokes_it_in_one_row_is_quiet() -> None:
+    model = lora(llama(), alora_invocation_tokens=[5, 6])
+    ids = torch.full((2, 8), 7)
+    ids[1, 2:4] = torch.tensor([5, 6])  # peft applies the adapter after the invocation, in that row only
+    report = lint(model, batch={"input_ids": ids, "labels": ids})
+    assert not report.at_least("warning"), report.format_findings()
+    assert "LORA401" in report.ran
