@@ -35,7 +35,7 @@ def peft_conversion(config: Any, base: Any) -> Conversion:
     try:
         # peft internal: BaseTuner.inject_adapter calls these before matching (peft >= 0.19 with transformers 5).
         from peft.import_utils import is_transformers_ge_v5
-        from peft.utils.transformers_weight_conversion import (  # type: ignore[attr-defined]
+        from peft.utils.transformers_weight_conversion import (
             _MODEL_TO_CONVERSION_PATTERN,
             _MOE_TARGET_MODULE_MAPPING,
             convert_peft_config_for_transformers,

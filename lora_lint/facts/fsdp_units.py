@@ -56,7 +56,7 @@ def _policy(model: Any, wrap: WrapPolicy) -> tuple[Policy | None, tuple[str, ...
     if wrap.kind == "peft":
         from peft.utils.other import fsdp_auto_wrap_policy
 
-        return fsdp_auto_wrap_policy(model), ()  # type: ignore[no-untyped-call]
+        return fsdp_auto_wrap_policy(model), ()
     if wrap.kind == "size":
         if wrap.min_num_params <= 0:  # accelerate drops a size policy of 0 (no wrapping)
             return None, ()

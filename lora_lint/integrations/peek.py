@@ -26,7 +26,7 @@ def rng_kept() -> Iterator[None]:
     """Every random number generator a data loader or a forward pass may draw from, put back afterwards."""
     import torch
 
-    initialised = torch.cuda.is_initialized()  # type: ignore[no-untyped-call]
+    initialised = torch.cuda.is_initialized()
     devices = list(range(torch.cuda.device_count())) if initialised else []
     state = random.getstate()
     numpy_state = _numpy_state()

@@ -30,7 +30,7 @@ ON_ERROR = ("raise", "stop", "warn")
 _T = TypeVar("_T")
 
 
-class LoraLintCallback(TrainerCallback):
+class LoraLintCallback(TrainerCallback):  # type: ignore[misc]  # transformers is read as untyped (pyproject)
     """Stop (or warn about) a training run whose LoRA setup cannot learn, before it wastes the run.
 
     ``fail_on``: the lowest severity that fails ("error", "warning", "info", "never"). ``on_error``:

@@ -11,6 +11,7 @@ from lora_lint.plugins import hookimpl
 from lora_lint.probe.expect import live_slots
 from lora_lint.probe.result import ADAPTER_CAUSES, DeadCause, SlotProbe
 from lora_lint.rules._base import Needs, Rule
+from lora_lint.text import shorten
 from lora_lint.wording import plural
 
 if TYPE_CHECKING:
@@ -175,7 +176,7 @@ class DeadAdapter(Rule):
                 subject = f"DoRA magnitude {names[0]} (adapter {adapter!r}) gets no gradient"
             else:
                 subject = (f"the DoRA magnitudes of {len(group)} layers of adapter {adapter!r} get no gradient "
-                           f"({', '.join(names[:2])}{', ...' if len(group) > 2 else ''})")
+                           f"({shorten(names, limit=2)})")
             if cause is not DeadCause.FROZEN:
                 why = f"{why}; lora_A and lora_B do get gradient"
             yield self.finding(
@@ -195,7 +196,7 @@ class DeadAdapter(Rule):
             by_cause.setdefault(s.cause or DeadCause.ZERO, []).append(s)
         for cause, group in by_cause.items():
             why, fix = CAUSES[cause]
-            examples = ", ".join(s.path for s in group[:2]) + (", ..." if len(group) > 2 else "")
+            examples = shorten((s.path for s in group), limit=2)
             if len(by_cause) == 1:
                 scope = f"none of the {len(group)} layers of adapter {adapter!r} gets gradient"
             else:

@@ -106,10 +106,10 @@ def _quantization(bits: int | None, device: str) -> Any:
     from transformers import BitsAndBytesConfig
 
     if bits == 8:
-        return BitsAndBytesConfig(load_in_8bit=True)  # type: ignore[no-untyped-call]
+        return BitsAndBytesConfig(load_in_8bit=True)
     # QLoRA: NF4 with double quantisation, computing in bf16 (fp32 on CPU, where bf16 matmuls are slow)
     compute = torch.bfloat16 if device.startswith("cuda") else torch.float32
-    return BitsAndBytesConfig(  # type: ignore[no-untyped-call]
+    return BitsAndBytesConfig(
         load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_use_double_quant=True, bnb_4bit_compute_dtype=compute
     )
 
@@ -157,7 +157,7 @@ def build_base_model(
                 )
                 from peft import prepare_model_for_kbit_training
 
-                model = prepare_model_for_kbit_training(model)  # type: ignore[no-untyped-call]
+                model = prepare_model_for_kbit_training(model)
             else:
                 dtype = torch.float32 if device == "cpu" else "auto"
                 model = cls.from_pretrained(folder, local_files_only=True, **{_dtype_kwarg(): dtype}).to(device)

@@ -97,7 +97,7 @@ def untouched(trainer: Any) -> Iterator[None]:
     accelerator = getattr(trainer, "accelerator", None)
     loaders = list(getattr(accelerator, "_dataloaders", ()))  # accelerate internal: prepare() appends to it
     cpu, py = torch.get_rng_state(), random.getstate()
-    cuda = torch.cuda.get_rng_state_all() if torch.cuda.is_available() and torch.cuda.is_initialized() else None  # type: ignore[no-untyped-call]
+    cuda = torch.cuda.get_rng_state_all() if torch.cuda.is_available() and torch.cuda.is_initialized() else None
     np_state = _numpy_state()
     try:
         yield
