@@ -8,7 +8,6 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from lora_lint.findings import Note
-from lora_lint.rules._base import Needs
 from lora_lint.settings import Settings
 from lora_lint.setup import PeftRefusal, RunMembership, SavedAdapters, Setup
 from lora_lint.suppression import SuppressionFacts

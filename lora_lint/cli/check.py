@@ -9,7 +9,7 @@ import sys
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, Any
 
 import click
 
@@ -18,8 +18,6 @@ from lora_lint.errors import UsageError
 from lora_lint.linting import check_selectors
 from lora_lint.settings import FAIL_ON_CHOICES, INTENT_CHOICES, Settings
 
-if TYPE_CHECKING:
-    from lora_lint.plugins import Registry
 
 class Progress:
     """One self-erasing status line on stderr, shown only when stderr is a terminal."""

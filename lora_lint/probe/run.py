@@ -16,7 +16,7 @@ from lora_lint.probe.hooks import Tracer
 from lora_lint.probe.isolation import untouched
 from lora_lint.probe.ranks import combined, ranks_with
 from lora_lint.probe.slots import slot_probes
-from lora_lint.probe.result import ABSENT, Grad, GradKind, ParamProbe, ProbeResult, SlotProbe
+from lora_lint.probe.result import ParamProbe, ProbeResult, SlotProbe
 
 if TYPE_CHECKING:
     from lora_lint.context import RuleContext

@@ -9,7 +9,6 @@ YAML key's line and speak the framework's keys. A base that cannot be resolved i
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from lora_lint.context import Setup
 from lora_lint.findings import Location, Note

@@ -12,7 +12,6 @@ import pytest
 from lora_lint import LintFailed
 from lora_lint.errors import UsageError
 from lora_lint.integrations.transformers import LoraLintCallback
-from lora_lint.linting import Linter
 from tests.callback_trainers import adapter_lr_zero_optimizer, lora_model, losses, trainer
 
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import torch
 
-from lora_lint import Report, Severity, lint
+from lora_lint import Severity
 from lora_lint.context import Setup
 from lora_lint.findings import Location
 from lora_lint.settings import Settings

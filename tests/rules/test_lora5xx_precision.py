@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import torch
 
-from lora_lint import Report, Severity, lint
+from lora_lint import Severity, lint
 from lora_lint.context import Setup
 from tests.rules.runner import run
 from tests.versions import CHECKPOINTING_HOOKS_INPUTS, checkpointing_on, remove_input_grad_hook

@@ -15,7 +15,7 @@ from lora_lint.findings import Severity
 from lora_lint.settings import Settings
 from lora_lint.sources.trainer import setup_from_trainer
 from tests.cli.conftest import run_cli
-from tests.trainers import ListDataset, classification_trainer, pad_collator, sft_rows, sft_trainer, tokenizer
+from tests.trainers import classification_trainer, pad_collator, sft_rows, sft_trainer, tokenizer
 
 
 def _losses(trainer) -> list[float]:
