@@ -30,9 +30,9 @@ def invocation_tokens(model: Any) -> tuple[int, ...]:
 def uninvoked(inputs: ProbeBatch, sequences: Mapping[str, tuple[int, ...]]) -> frozenset[str]:
     """The aLoRA adapters whose invocation sequence no row of the batch's ``input_ids`` holds."""
     ids = inputs.kwargs.get("input_ids")
-    if ids is None or getattr(ids, "dim", lambda: 0)() != 2:
+    if ids is None or not hasattr(ids, "dim") or ids.dim() != 2:  # not a tensor of token-id rows: nothing to look for
         return frozenset()
-    rows = [[int(t) for t in row] for row in ids.tolist()]
+    rows: list[list[int]] = ids.tolist()
     return frozenset(a for a, seq in sequences.items() if not any(_holds(row, list(seq)) for row in rows))
 
 

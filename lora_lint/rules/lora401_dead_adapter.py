@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING
 
 from lora_lint.findings import Basis, Finding, Severity
@@ -166,10 +166,7 @@ class DeadAdapter(Rule):
 
     def _magnitudes(self, ctx: RuleContext, adapter: str, slots: list[SlotProbe]) -> Iterator[Finding]:
         """One finding per cause for the DoRA magnitudes of ``adapter`` that get no gradient."""
-        by_cause: dict[DeadCause, list[SlotProbe]] = {}
-        for s in slots:
-            by_cause.setdefault(s.magnitude_cause or DeadCause.ZERO, []).append(s)
-        for cause, group in by_cause.items():
+        for cause, group in _by_cause(slots, lambda s: s.magnitude_cause).items():
             why, fix = CAUSES[cause]
             names = [s.m_param or f"{s.path}.lora_magnitude_vector.{adapter}" for s in group]
             if len(group) == 1:
@@ -191,9 +188,7 @@ class DeadAdapter(Rule):
             )
 
     def _grouped(self, ctx: RuleContext, adapter: str, slots: list[SlotProbe]) -> Iterator[Finding]:
-        by_cause: dict[DeadCause, list[SlotProbe]] = {}
-        for s in slots:
-            by_cause.setdefault(s.cause or DeadCause.ZERO, []).append(s)
+        by_cause = _by_cause(slots, lambda s: s.cause)
         for cause, group in by_cause.items():
             why, fix = CAUSES[cause]
             examples = shorten((s.path for s in group), limit=2)
@@ -209,6 +204,16 @@ class DeadAdapter(Rule):
                 hint=fix,
                 evidence={"cause": cause.value, "count": len(group), "layers": [s.path for s in group]},
             )
+
+
+def _by_cause(
+    slots: list[SlotProbe], cause_of: Callable[[SlotProbe], DeadCause | None]
+) -> dict[DeadCause, list[SlotProbe]]:
+    """``slots`` grouped by their cause, in order of first appearance (an unknown cause counts as a zero gradient)."""
+    groups: dict[DeadCause, list[SlotProbe]] = {}
+    for slot in slots:
+        groups.setdefault(cause_of(slot) or DeadCause.ZERO, []).append(slot)
+    return groups
 
 
 @hookimpl
