@@ -3,12 +3,14 @@ the environment, gloo on CPU), each bounded by a timeout."""
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -59,3 +61,13 @@ def wait(proc: Process, timeout: float) -> Ran:
         out, err = proc.communicate()
         pytest.fail(f"a rank did not finish in {timeout}s:\n{err[-2000:]}")
     return Ran(proc.returncode, out, err)
+
+
+def json_lines_per_rank(module: str, key: str, timeout: float) -> list[dict[str, dict[str, Any]]]:
+    """Run ``python -m module`` as a two-rank job; per rank, the JSON lines it printed, by their ``key`` field."""
+    out = []
+    for run in [wait(p, timeout) for p in start_job(["-m", module])]:
+        assert run.rc == 0, run.err[-3000:]
+        lines = [json.loads(line) for line in run.out.splitlines() if line.startswith("{")]
+        out.append({line[key]: line for line in lines})
+    return out

@@ -6,12 +6,11 @@ findings are the ones one process finds on the same model; a failure on one rank
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
 
-from tests.distributed.launcher import start_job, wait
+from tests.distributed.launcher import json_lines_per_rank
 
 TIMEOUT = 240
 SAME_AS_ONE_PROCESS = ("clean", "dead", "leak")
@@ -20,13 +19,7 @@ SAME_AS_ONE_PROCESS = ("clean", "dead", "leak")
 @pytest.fixture(scope="module")
 def calls() -> list[dict[str, dict[str, Any]]]:
     """Per rank, per lint() call: the JSON line the rank printed."""
-    runs = [wait(p, TIMEOUT) for p in start_job(["-m", "tests.distributed.lint_job"])]
-    out = []
-    for run in runs:
-        assert run.rc == 0, run.err[-3000:]
-        lines = [json.loads(line) for line in run.out.splitlines() if line.startswith("{")]
-        out.append({line["call"]: line for line in lines})
-    return out
+    return json_lines_per_rank("tests.distributed.lint_job", "call", TIMEOUT)
 
 
 def _single(call: str) -> list[list[str]]:

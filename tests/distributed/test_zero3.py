@@ -8,7 +8,6 @@ The first run on a machine builds DeepSpeed's CPU communication op (about a minu
 from __future__ import annotations
 
 import importlib.util
-import json
 from typing import Any
 
 import pytest
@@ -16,7 +15,7 @@ import pytest
 if importlib.util.find_spec("deepspeed") is None:  # looked up, not imported: this process stays free of it
     pytest.skip("deepspeed is not installed (an optional engine, not a dependency)", allow_module_level=True)
 
-from tests.distributed.launcher import start_job, wait  # noqa: E402
+from tests.distributed.launcher import json_lines_per_rank  # noqa: E402
 from tests.distributed.zero3_job import SETUPS  # noqa: E402
 
 TIMEOUT = 600
@@ -25,13 +24,7 @@ TIMEOUT = 600
 @pytest.fixture(scope="module")
 def ranks() -> list[dict[str, dict[str, Any]]]:
     """Per rank, per setup: the JSON line the rank printed."""
-    runs = [wait(p, TIMEOUT) for p in start_job(["-m", "tests.distributed.zero3_job"])]
-    out = []
-    for run in runs:
-        assert run.rc == 0, run.err[-3000:]
-        lines = [json.loads(line) for line in run.out.splitlines() if line.startswith("{")]
-        out.append({line["setup"]: line for line in lines})
-    return out
+    return json_lines_per_rank("tests.distributed.zero3_job", "setup", TIMEOUT)
 
 
 def _single(setup: str) -> list[list[str]]:
